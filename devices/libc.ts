@@ -18,6 +18,13 @@ export const libc = {
     type: number,
     protocol: number,
   ) => number,
+  timerfdCreate: lib.func('int timerfd_create(int clockid, int flags)') as (clockid: number, flags: number) => number,
+  timerfdSettime: lib.func('int timerfd_settime(int fd, int flags, const void *new_value, void *old_value)') as (
+    fd: number,
+    flags: number,
+    newValue: Uint8Array,
+    oldValue: null,
+  ) => number,
   eventfd: lib.func('int eventfd(unsigned int initval, int flags)') as (initval: number, flags: number) => number,
   poll: lib.func('int poll(void *fds, unsigned long nfds, int timeout)') as (
     fds: Uint8Array,

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FdWaiter } from '../devices/fd-wait.js';
+import { ioctlPointer, lastErrno, libc, nativeBuffer } from '../devices/libc.js';
 import { formatMac, parseMac } from '../devices/mac.js';
 import { TapDevice, TapError } from '../devices/tap.js';
 import { EchoResponder } from './support/echo-responder.js';
@@ -105,6 +106,38 @@ describe('TapDevice.open', () => {
     expect(openError('tnet0')).toBe('Device or resource busy');
     first.close();
     expect(open('tnet0').mtu).toBe(1500);
+  });
+});
+
+/** Reads an ethtool on/off setting (ETHTOOL_GGRO, ETHTOOL_GGSO) of an interface. */
+function ethtoolFlag(ifname: string, command: number): number {
+  const sock = libc.socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */, 0);
+  const value = nativeBuffer(8);
+  try {
+    new DataView(value.memory).setUint32(0, command, true);
+    const ifr = new Uint8Array(40);
+    ifr.set(Buffer.from(ifname));
+    new DataView(ifr.buffer).setBigUint64(16, value.address, true);
+    if (ioctlPointer(sock, 0x8946 /* SIOCETHTOOL */, ifr) < 0) throw new Error(libc.strerror(lastErrno()));
+    return new DataView(value.memory).getUint32(4, true);
+  } finally {
+    value.free();
+    libc.close(sock);
+  }
+}
+
+describe('TapDevice offloads', () => {
+  it('switches GRO and GSO off, so the guest only ever gets frames up to the MTU', () => {
+    const ETHTOOL_GGRO = 0x2b;
+    const ETHTOOL_GGSO = 0x23;
+    const fresh = createTap('tnet4'); // the setting outlives the attachment: never attached before
+    try {
+      expect([ethtoolFlag('tnet4', ETHTOOL_GGRO), ethtoolFlag('tnet4', ETHTOOL_GGSO)]).toEqual([1, 1]);
+      open('tnet4').close();
+      expect([ethtoolFlag('tnet4', ETHTOOL_GGRO), ethtoolFlag('tnet4', ETHTOOL_GGSO)]).toEqual([0, 0]);
+    } finally {
+      fresh.remove();
+    }
   });
 });
 

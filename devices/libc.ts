@@ -31,7 +31,7 @@ export const libc = {
     nfds: number,
     timeoutMs: number,
   ) => number,
-  /** ppoll is also bound for koffi's worker-thread `async` form (see FdWaiter). */
+  /** Left untyped so that its koffi `async` form stays reachable: FdWaiter runs it on a worker thread. */
   ppoll: lib.func('int ppoll(void *fds, unsigned long nfds, void *timeout, void *sigmask)'),
   strerror: lib.func('const char *strerror(int errnum)') as (errnum: number) => string,
 };
@@ -51,7 +51,6 @@ export function lastErrno(): number {
 
 export const errno = {
   EINTR: 4,
-  EBADF: 9,
   EAGAIN: 11,
   ENOENT: 2,
   ENODEV: 19,

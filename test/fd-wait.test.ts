@@ -139,6 +139,11 @@ describe('FdWaiter.wake', () => {
     expect(elapsedMs(started)).toBeLessThan(20_000);
   });
 
+  it('ends a wait for as long as a guest may ask (2 ** 64 ns)', async () => {
+    setTimeout(() => waiter.wake(), 20);
+    expect(await waiter.wait([fifo()], 2 ** 64)).toBe(0);
+  });
+
   it('does nothing when no wait is pending', async () => {
     waiter.wake();
     const started = performance.now();

@@ -7,6 +7,9 @@ describe('GuestMemory', () => {
     expect(mem.u8[2 ** 32 - 1]).toBe(0);
     mem.u8[2 ** 32 - 1] = 7;
     expect(mem.view.getUint8(2 ** 32 - 1)).toBe(7);
+    expect(mem.pageFlags.length).toBe(2 ** 20);
+    mem.protectReadOnly(2 ** 32 - 0x2000, 2 ** 32);
+    expect([...mem.pageFlags.subarray(-3)]).toEqual([0, PAGE_HOST_READONLY, PAGE_HOST_READONLY]);
   });
 
   it('reports writes to pages holding decoded code, once', () => {

@@ -151,8 +151,17 @@ export async function buildMachine(req: MachineRequest): Promise<Machine> {
 
     const memory = new GuestMemory(memSize);
     const loaded = loadKernel(image, memory, memSize);
-    const waiter = a.nets.some((n) => n !== null) && a.net !== null ? a.net.createWaiter() : null;
+    // Module set-up and the attachment rule come before the CPU exists: they need only the
+    // manifest, and a misconfigured run should fail before any guest state is built.
+    setUpDevices(manifest, a);
     const dumpDir = options.dumpcore;
+    if (dumpDir !== undefined) checkDumpcoreDir(dumpDir);
+    const unattached = manifest.unattachedMessages();
+    if (unattached.length > 0) {
+      throw new TenderError([...unattached, 'All declared devices must be attached. See --help for syntax.'].join('\n'));
+    }
+    encodeCmdline(req.guestArgs.join(' '));
+    const waiter = a.nets.some((n) => n !== null) && a.net !== null ? a.net.createWaiter() : null;
     const runLoop = new RunLoop({
       waiter,
       onHalt: (status, cookieGpa) => {
@@ -165,18 +174,11 @@ export async function buildMachine(req: MachineRequest): Promise<Machine> {
     writeBootTables(memory, memSize);
     setBootRegisters(cpu, loaded.entry, memSize);
 
-    setUpDevices(manifest, a);
-    if (dumpDir !== undefined) checkDumpcoreDir(dumpDir);
     if (options.gdb) {
       const createGdbAgent = await loadGdbAgentFactory();
       runLoop.setDebugAgent(createGdbAgent(cpu, runLoop, { host: options.gdbHost, port: options.gdbPort, kernelPath: req.kernel }));
     }
-    const unattached = manifest.unattachedMessages();
-    if (unattached.length > 0) {
-      throw new TenderError([...unattached, 'All declared devices must be attached. See --help for syntax.'].join('\n'));
-    }
     const cmdline = req.guestArgs.join(' ');
-    encodeCmdline(cmdline);
     writeBootInfo(memory, { memSize, kernelEnd: loaded.kernelEnd, cpuCycleFreq: TSC_HZ, manifest, cmdline });
     // Host-side W^X (Solo5's only enforcement); a debugger needs all memory writable.
     if (!options.gdb) for (const [start, end] of loaded.readOnlyRanges) memory.protectReadOnly(start, end);

@@ -3,6 +3,7 @@
  * devices/mac.ts and devices/fd-wait.ts (written on branch `net`). They are loaded on first use,
  * so a tender without network devices never touches them.
  */
+import { TenderError } from '../solo5-abi/errors.js';
 import type { NetPort } from '../solo5-abi/hypercalls.js';
 
 export interface Tap extends NetPort {
@@ -45,9 +46,15 @@ export function loadNetBackend(): Promise<NetBackend> {
   backend ??= (async () => {
     // Specifiers in variables: the modules live on another branch until it is merged.
     const dir = '../devices/';
-    const tap = (await import(`${dir}tap.js`)) as TapModule;
-    const mac = (await import(`${dir}mac.js`)) as MacModule;
-    const wait = (await import(`${dir}fd-wait.js`)) as FdWaitModule;
+    let tap: TapModule, mac: MacModule, wait: FdWaitModule;
+    try {
+      tap = (await import(`${dir}tap.js`)) as TapModule;
+      mac = (await import(`${dir}mac.js`)) as MacModule;
+      wait = (await import(`${dir}fd-wait.js`)) as FdWaitModule;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+      throw new TenderError('network devices are not available: this build has no tap backend (devices/tap.ts)');
+    }
     return {
       openTap: (ifname) => tap.TapDevice.open(ifname),
       parseMac: (text) => mac.parseMac(text),

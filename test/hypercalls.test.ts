@@ -74,7 +74,7 @@ describe('ports', () => {
   it('accepts only 32-bit OUT to 0x501..0x508', () => {
     hc.portOut(0x501, 2, ARG);
     hc.portOut(0x509, 4, ARG);
-    hc.portIn(0x501, 4);
+    hc.portIn(0x501);
     out(0);
     expect(host.fatals).toEqual([
       'Invalid guest port access: port=0x501',

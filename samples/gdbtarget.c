@@ -1,7 +1,8 @@
 /*
  * gdbtarget: a guest for debugger tests, built with -O0 so every variable
- * and line is where the source says. Lines that tests put breakpoints on are
- * tagged with a comment "LINE:<tag>"; find them with grep -n.
+ * and line is where the source says. Lines that tests put breakpoints on end
+ * with the comment "// LINE:<tag>"; grep -n for that text (with a real tag)
+ * gives the line number. The mentions below have no "//".
  *
  * Symbols:
  *   gdb_counter      global; count_up() adds 1 per loop iteration, 10 in all
@@ -31,7 +32,7 @@ volatile uint64_t gdb_spins;
 
 int level_three(int depth)
 {
-    return depth + 3; /* LINE:deepest */
+    return depth + 3; // LINE:deepest
 }
 
 int level_two(int depth)
@@ -54,20 +55,20 @@ int run_chain(void)
 void count_up(int times)
 {
     for (int i = 0; i < times; i++) {
-        gdb_counter++; /* LINE:counter-increment */
+        gdb_counter++; // LINE:counter-increment
     }
     guest_printf("counter=%lu\n", (unsigned long)gdb_counter);
 }
 
 void report_answer(void)
 {
-    guest_printf("answer=%d\n", gdb_answer); /* LINE:print-answer */
+    guest_printf("answer=%d\n", gdb_answer); // LINE:print-answer
 }
 
 void wait_for_release(void)
 {
     guest_puts("spinning until gdb_release is set\n");
-    while (gdb_release == 0) { /* LINE:spin */
+    while (gdb_release == 0) { // LINE:spin
         gdb_spins++;
     }
     guest_puts("released\n");

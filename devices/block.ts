@@ -54,15 +54,8 @@ export class BlockDevice {
   }
 }
 
-/** fstat reports 0 bytes for a block device node; its size is where a read at the end stops. */
+/** fstat reports 0 bytes for a block device node; the kernel publishes its size in sectors. */
 function blockDeviceSize(path: string): number {
-  const fd = fs.openSync(path, 'r');
-  try {
-    // Node has no lseek(SEEK_END); the kernel exposes the size under /sys for named devices.
-    const name = fs.realpathSync(path).split('/').pop() ?? '';
-    const sectors = Number(fs.readFileSync(`/sys/class/block/${name}/size`, 'utf8').trim());
-    return sectors * 512;
-  } finally {
-    fs.closeSync(fd);
-  }
+  const name = fs.realpathSync(path).split('/').pop() ?? '';
+  return Number(fs.readFileSync(`/sys/class/block/${name}/size`, 'utf8').trim()) * 512;
 }

@@ -148,7 +148,6 @@ export class RunLoop implements HypercallHost, DebugControl {
       case StopReason.TripleFault:
         throw new TenderError(`guest triple fault: rip=${hex(cpu.stopInfo.rip)} vector=${cpu.stopInfo.vector}`);
       case StopReason.Halted:
-        if (this.agent !== null) await this.agent.onExit(15);
         throw new TenderError(`guest executed HLT and can never wake (no interrupts on hvt): rip=${hex(cpu.getRip())}`);
       case StopReason.Breakpoint:
       case StopReason.SingleStep:

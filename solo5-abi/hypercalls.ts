@@ -5,7 +5,7 @@
  * rules ends the tender (`fatal`), exactly where Solo5's tender would end it.
  */
 import type { IoBus } from '../cpu/interface.js';
-import type { GuestMemory } from '../cpu/memory.js';
+import { PAGE_HOST_READONLY, PAGE_SHIFT, type GuestMemory } from '../cpu/memory.js';
 import type { BlockDevice } from '../devices/block.js';
 import type { Console } from '../devices/console.js';
 import { wallClockNs } from '../devices/clock.js';
@@ -160,6 +160,18 @@ export class Hypercalls implements IoBus {
     return this.checked(this.lo(ptrField), this.hi(ptrField), this.lo(lenField), this.hi(lenField));
   }
 
+  /**
+   * Host-side W^X also binds the tender: reading device data into a read-only segment fails as
+   * Solo5's pread/read into a PROT_READ mapping does (EFAULT), instead of bypassing it.
+   */
+  private checkWritable(gpa: number, len: number): void {
+    if (len === 0) return;
+    const flags = this.memory.pageFlags;
+    for (let p = gpa >>> PAGE_SHIFT; p <= (gpa + len - 1) >>> PAGE_SHIFT; p++) {
+      if (flags[p] & PAGE_HOST_READONLY) throw new TenderError('Fatal error when reading: Bad address');
+    }
+  }
+
   private setRet(gpa: number, value: number): void {
     this.memory.view.setInt32(gpa, value, true);
   }
@@ -231,6 +243,7 @@ export class Hypercalls implements IoBus {
     const s = this.struct(argGpa, HC_BLOCK_SIZE);
     const req = this.blockRequest(s);
     if (req === null) return this.setRet(s + HC_BLOCK_RET, SOLO5_R_EINVAL);
+    this.checkWritable(req.data, req.len);
     req.device.read(this.memory.u8.subarray(req.data, req.data + req.len), req.offset);
     this.memory.written(req.data, req.len);
     this.setRet(s + HC_BLOCK_RET, SOLO5_R_OK);
@@ -261,6 +274,7 @@ export class Hypercalls implements IoBus {
     const net = this.netDevice(s);
     if (net === null) return this.setRet(s + HC_NET_RET, SOLO5_R_EINVAL);
     const data = this.buffer(s + HC_NET_DATA, s + HC_NET_LEN);
+    this.checkWritable(data, this.lo(s + HC_NET_LEN));
     let n: number;
     try {
       n = net.read(this.memory.u8.subarray(data, data + this.lo(s + HC_NET_LEN)));

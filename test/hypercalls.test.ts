@@ -191,6 +191,13 @@ describe('block hypercalls', () => {
     expect(host.fatals).toEqual([]);
   });
 
+  it('refuses to read into a host read-only segment', () => {
+    memory.protectReadOnly(BUF, BUF + 4096);
+    request(1, 0, 512);
+    out(5);
+    expect(host.fatals).toEqual(['Fatal error when reading: Bad address']);
+  });
+
   it('truncates the handle to 32 bits', () => {
     request(0x1_0000_0001n, 0, 512);
     out(5);

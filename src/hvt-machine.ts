@@ -112,6 +112,10 @@ async function attachDevices(manifest: Manifest, modules: readonly ModuleOption[
       }
     }
   }
+  const netCount = a.nets.filter((n) => n !== null).length;
+  if (a.net !== null && netCount > a.net.maxNets) {
+    throw new TenderError(`at most ${a.net.maxNets} network devices are supported (${netCount} attached)`);
+  }
   return a;
 }
 

@@ -1,65 +1,38 @@
 /**
- * The network side the machine uses: tap devices, MAC helpers and the fd waiter of devices/tap.ts,
- * devices/mac.ts and devices/fd-wait.ts (written on branch `net`). They are loaded on first use,
- * so a tender without network devices never touches them.
+ * The network side the machine uses: tap devices, MAC helpers and the fd waiter. They are loaded
+ * on first use, so a tender without network devices never loads the native bindings they need.
  */
-import { TenderError } from '../solo5-abi/errors.js';
-import type { NetPort } from '../solo5-abi/hypercalls.js';
+import type { FdWaiter } from '../devices/fd-wait.js';
+import type { TapDevice } from '../devices/tap.js';
 
-export interface Tap extends NetPort {
-  readonly name: string;
-  readonly mtu: number;
-  close(): void;
-}
-
-export interface FdWaiter {
-  /** Bit i set if fds[i] is readable now. */
-  readableMask(fds: readonly number[]): number;
-  /** Resolves with the readable mask, or 0 on timeout or wake. */
-  wait(fds: readonly number[], timeoutNs: number): Promise<number>;
-  wake(): void;
-  close(): void;
-}
+export type { FdWaiter } from '../devices/fd-wait.js';
+export type Tap = TapDevice;
 
 export interface NetBackend {
-  /** Throws an Error whose message is the strerror text. */
+  /** Throws TapError, whose message is the strerror text. */
   openTap(ifname: string): Tap;
   parseMac(text: string): Uint8Array | null;
   randomMac(): Uint8Array;
   createWaiter(): FdWaiter;
-}
-
-interface TapModule {
-  TapDevice: { open(ifname: string): Tap };
-}
-interface MacModule {
-  parseMac(text: string): Uint8Array | null;
-  randomMac(): Uint8Array;
-}
-interface FdWaitModule {
-  FdWaiter: new () => FdWaiter;
+  /** How many fds one POLL can wait on. */
+  maxNets: number;
 }
 
 let backend: Promise<NetBackend> | null = null;
 
 export function loadNetBackend(): Promise<NetBackend> {
   backend ??= (async () => {
-    // Specifiers in variables: the modules live on another branch until it is merged.
-    const dir = '../devices/';
-    let tap: TapModule, mac: MacModule, wait: FdWaitModule;
-    try {
-      tap = (await import(`${dir}tap.js`)) as TapModule;
-      mac = (await import(`${dir}mac.js`)) as MacModule;
-      wait = (await import(`${dir}fd-wait.js`)) as FdWaitModule;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-      throw new TenderError('network devices are not available: this build has no tap backend (devices/tap.ts)');
-    }
+    const [tap, mac, wait] = await Promise.all([
+      import('../devices/tap.js'),
+      import('../devices/mac.js'),
+      import('../devices/fd-wait.js'),
+    ]);
     return {
       openTap: (ifname) => tap.TapDevice.open(ifname),
       parseMac: (text) => mac.parseMac(text),
       randomMac: () => mac.randomMac(),
       createWaiter: () => new wait.FdWaiter(),
+      maxNets: wait.MAX_WAIT_FDS,
     };
   })();
   return backend;

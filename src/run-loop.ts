@@ -75,12 +75,12 @@ export class RunLoop implements HypercallHost, DebugControl {
 
   readableNets(fds: readonly number[]): boolean[] {
     const ready = new Array<boolean>(fds.length).fill(false);
-    if (this.waiter === null) return ready;
-    // The waiter's mask is a 32-bit number: ask in groups of 31.
-    for (let first = 0; first < fds.length; first += 31) {
-      const group = fds.slice(first, first + 31);
-      const mask = this.waiter.readableMask(group);
-      for (let i = 0; i < group.length; i++) ready[first + i] = (mask & (1 << i)) !== 0;
+    if (this.waiter === null || fds.length === 0) return ready;
+    // The mask is a plain number (exact to 53 bits), so read its bits arithmetically.
+    let mask = this.waiter.readableMask(fds);
+    for (let i = 0; i < fds.length && mask !== 0; i++) {
+      ready[i] = mask % 2 === 1;
+      mask = Math.floor(mask / 2);
     }
     return ready;
   }

@@ -2,12 +2,14 @@
  * The executable checks of §1.2–§1.5, each through the real CLI on a malformed ELF built here:
  * exit status 1 and Solo5's phrase on stderr.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ABI1_NOTE_TYPE, MFT1_NOTE_TYPE, PF_R, PF_W, PF_X, PT_LOAD, PT_NOTE } from '../solo5-abi/constants.js';
 import {
   abiDesc, buildKernel, manifestBytes, manifestDesc, solo5Note, type KernelSpec,
 } from './support/elf-builder.js';
-import { runTender, tempDir, writeFile } from './support/tender.js';
+import { REPO, runTender, tempDir, writeFile } from './support/tender.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -182,5 +184,52 @@ describe('PT_LOAD segments (§1.5)', () => {
     });
     const r = runTender([writeFile(tmp.dir, 'bss.hvt', k)]);
     expect(r.stderr).toContain("Device 'disk' of type BLOCK_BASIC declared but not attached.");
+  });
+});
+
+describe('real sample executable, patched (samples/build/hello.hvt)', () => {
+  const hello = path.join(REPO, 'samples/build/hello.hvt');
+  const original = () => fs.readFileSync(hello);
+  /** Offsets of program header i and of its field at `field`. */
+  const ph = (elf: Buffer, i: number, field: number) => Number(elf.readBigUInt64LE(32)) + 56 * i + field;
+  const notes = (elf: Buffer) => {
+    const found: Array<{ index: number; offset: number; type: number }> = [];
+    for (let i = 0; i < elf.readUInt16LE(56); i++) {
+      if (elf.readUInt32LE(ph(elf, i, 0)) !== PT_NOTE) continue;
+      const offset = Number(elf.readBigUInt64LE(ph(elf, i, 8)));
+      found.push({ index: i, offset, type: elf.readUInt32LE(offset + 8) });
+    }
+    return found;
+  };
+  const firstLoad = (elf: Buffer) => {
+    for (let i = 0; ; i++) if (elf.readUInt32LE(ph(elf, i, 0)) === PT_LOAD) return i;
+  };
+
+  it('rejects its manifest note with descsz 1 (buggyelf)', () => {
+    const elf = original();
+    const mftNote = notes(elf).find((n) => n.type === MFT1_NOTE_TYPE)!;
+    elf.writeUInt32LE(1, mftNote.offset + 4);
+    rejects(elf, `INV_EXE: phdr[${mftNote.index}] note does not fall within valid size (18446744073709551613 <= 0 || 18446744073709551613 > 1)`);
+  });
+
+  it('rejects its ABI note with version 3', () => {
+    const elf = original();
+    const abi = notes(elf).find((n) => n.type === ABI1_NOTE_TYPE)!;
+    elf.writeUInt32LE(3, abi.offset + 20 + 4);
+    rejects(elf, 'Executable requests unsupported ABI version 3');
+  });
+
+  it('rejects its text segment made RWX', () => {
+    const elf = original();
+    const text = firstLoad(elf);
+    elf.writeUInt32LE(PF_R | PF_W | PF_X, ph(elf, text, 4));
+    rejects(elf, `phdr[${text}] requests WRITE and EXEC permissions`);
+  });
+
+  it('rejects its text segment moved to 0x80000', () => {
+    const elf = original();
+    const text = firstLoad(elf);
+    elf.writeBigUInt64LE(0x80000n, ph(elf, text, 16));
+    rejects(elf, `phdr[${text}].p_vaddr outside of valid memory range (524288 < 1048576)`);
   });
 });

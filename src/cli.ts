@@ -4,10 +4,10 @@
  * exit statuses. Every failure is one `tender: ...` line on stderr and a non-zero exit.
  */
 import * as fs from 'node:fs';
-import type { Processor } from '../cpu/interface.js';
+import { Cpu } from '../cpu/cpu.js';
 import { HVT_ABI_VERSION } from '../solo5-abi/constants.js';
 import { TenderError } from '../solo5-abi/errors.js';
-import { buildMachine, type ProcessorFactory } from './hvt-machine.js';
+import { buildMachine } from './hvt-machine.js';
 import { splitCommandLine, usage } from './options.js';
 
 const PROGRAM = 'tender';
@@ -32,23 +32,6 @@ function version(): string {
   return 'unknown';
 }
 
-/** The processor (cpu/cpu.ts, branch `cpu`); a missing one is reported only when it is needed. */
-async function loadProcessor(): Promise<ProcessorFactory> {
-  const specifier = '../cpu/cpu.js';
-  let mod: { Cpu?: new (...args: Parameters<ProcessorFactory>) => Processor };
-  try {
-    mod = (await import(specifier)) as typeof mod;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    mod = {};
-  }
-  const Cpu = mod.Cpu;
-  return (memory, io, options) => {
-    if (Cpu === undefined) throw new TenderError('this build has no CPU (cpu/cpu.ts)');
-    return new Cpu(memory, io, options);
-  };
-}
-
 async function main(argv: readonly string[]): Promise<number> {
   const cmd = splitCommandLine(argv);
   for (const opt of cmd.options) {
@@ -66,7 +49,7 @@ async function main(argv: readonly string[]): Promise<number> {
     kernel: cmd.kernel,
     options: cmd.options,
     guestArgs: cmd.guestArgs,
-    createProcessor: await loadProcessor(),
+    createProcessor: (memory, io, options) => new Cpu(memory, io, options),
     warn: diagnose,
   });
   const onSignal = (signal: NodeJS.Signals) => machine.runLoop.deliverSignal(signal === 'SIGINT' ? 2 : 15);

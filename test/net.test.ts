@@ -26,7 +26,7 @@ interface Running {
 }
 
 function start(args: string[]): Running {
-  const child = spawn('ip', ['netns', 'exec', NS, process.execPath, CLI, '--mem=4096', ...args]);
+  const child = spawn('ip', ['netns', 'exec', NS, process.execPath, CLI, '--mem=512', ...args]);
   let out = '';
   const waiters: Array<() => void> = [];
   const onData = (d: Buffer) => {
@@ -67,7 +67,7 @@ describe.skipIf(!isRoot)('network samples (root, private netns)', () => {
   });
 
   it('net_mtu reads the tap MTU from the manifest', () => {
-    const r = inNs(process.execPath, CLI, '--mem=4096', '--net:service0=tndr2', '--', sample('net_mtu'));
+    const r = inNs(process.execPath, CLI, '--mem=512', '--net:service0=tndr2', '--', sample('net_mtu'));
     expect(r.stdout).toContain('MTU is 9000');
     expect(r.stdout).toContain('SUCCESS');
     expect(r.status).toBe(0);
@@ -90,6 +90,15 @@ describe.skipIf(!isRoot)('network samples (root, private netns)', () => {
     t.kill('SIGTERM');
     expect(await t.exit).toBe(1);
     expect(t.output()).toContain('tender: Exiting on signal 15');
+  });
+
+  it('net limit: 100000 flood-ping echo requests, none lost (bats "net hvt")', async () => {
+    const t = start(['--net:service0=tndr0', '--', sample('net'), 'limit']);
+    await t.waitFor('serving 10.0.0.2');
+    const flood = inNs('timeout', '60', 'ping', '-fq', '-c', '100000', '10.0.0.2');
+    expect(flood.stdout).toContain('100000 received');
+    expect(await t.exit).toBe(0);
+    expect(t.output()).toContain('SUCCESS');
   });
 
   it('net_2if serves two interfaces', async () => {

@@ -4,7 +4,7 @@
  * bookkeeping, stop replies, Ctrl-C, detach, kill and disconnect.
  */
 import { connect, createServer, type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { Seg, StopReason } from '../cpu/interface.js';
 import type { DebugAgent, Resume } from '../src/debug-agent.js';
 import { createGdbAgent } from '../src/gdb/index.js';
@@ -127,7 +127,7 @@ interface Session {
 }
 
 let session: Session;
-let stderr: ReturnType<typeof vi.spyOn>;
+let stderr: MockInstance<typeof process.stderr.write>;
 
 async function start(setup?: (cpu: FakeProcessor) => void): Promise<Session> {
   const cpu = new FakeProcessor();

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { Seg, StopReason } from '../cpu/interface.js';
 import type { DebugAgent, Resume } from '../src/debug-agent.js';
 import { createGdbAgent } from '../src/gdb/index.js';
-import { FakeProcessor } from './support/fake-processor.js';
+import { FakeProcessor } from './support/gdb-fake-processor.js';
 
 const HOST = '127.0.0.1';
 const PORT = 12340;

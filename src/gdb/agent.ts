@@ -266,7 +266,7 @@ export class GdbAgent implements DebugAgent {
     if (comma < 0) return null;
     const address = parseHexNumber(text.slice(0, comma));
     const length = parseHexNumber(text.slice(comma + 1));
-    if (address === null || length === null || length > BigInt(MAX_PACKET_DATA * 4)) return null;
+    if (address === null || length === null || length > 0xffffffffn) return null;
     return { address, length: Number(length) };
   }
 

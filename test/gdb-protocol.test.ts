@@ -407,6 +407,14 @@ describe('gdb stub: breakpoints, stops and resuming', () => {
     expect(await client.request('Z5,4000,4')).toBe('');
   });
 
+  it('answers a request the CPU refuses with an error and keeps serving', async () => {
+    session = await start((cpu) => (cpu.refuseWatchpoints = true));
+    const { client } = session;
+    expect(await client.request('Z2,3000,4')).toBe('E01');
+    expect(stderr).toHaveBeenCalledWith(expect.stringContaining('watch range not supported'));
+    expect(await client.request('qC')).toBe('QC1');
+  });
+
   it('reports software, hardware and watchpoint stops with their reasons', async () => {
     session = await start();
     const { client, cpu, agent } = session;

@@ -156,6 +156,16 @@ export class GdbAgent implements DebugAgent {
   private handlePacket(packet: string): void {
     // In all-stop mode gdb only sends Ctrl-C while the guest runs; anything else waits for a stop.
     if (this.state !== 'stopped') return;
+    try {
+      this.dispatch(packet);
+    } catch (err) {
+      // A request the CPU cannot honour must cost gdb one error reply, not the tender its life.
+      process.stderr.write(`tender: gdb request ${JSON.stringify(packet.slice(0, 40))} failed: ${(err as Error).message}\n`);
+      if (this.state === 'stopped') this.reply(E_MALFORMED);
+    }
+  }
+
+  private dispatch(packet: string): void {
     switch (packet[0]) {
       case '?': return this.reply(this.lastStop);
       case 'q': return this.reply(this.query(packet));
@@ -302,15 +312,10 @@ export class GdbAgent implements DebugAgent {
     const address = parseHexNumber(match[2]);
     const length = parseHexNumber(match[3]);
     if (address === null || length === null || length > 0xffffffffn) return E_MALFORMED;
-    try {
-      const done = insert
-        ? this.breakpoints.insert(type, address, Number(length))
-        : this.breakpoints.remove(type, address, Number(length));
-      return done ? 'OK' : E_MALFORMED;
-    } catch {
-      // The CPU refused (for example a watch range it cannot track): gdb reports it to the user.
-      return E_MALFORMED;
-    }
+    const done = insert
+      ? this.breakpoints.insert(type, address, Number(length))
+      : this.breakpoints.remove(type, address, Number(length));
+    return done ? 'OK' : E_MALFORMED;
   }
 
   /**

@@ -24,6 +24,8 @@ export class FakeProcessor implements Processor {
   singleStep = false;
   interceptExceptions = false;
   discardCount = 0;
+  /** Makes addWatchpoint throw, as a CPU that cannot track a range would. */
+  refuseWatchpoints = false;
 
   constructor(memorySize = 64 * 1024) {
     this.memory = new GuestMemory(memorySize);
@@ -73,6 +75,7 @@ export class FakeProcessor implements Processor {
   addBreakpoint(linear: bigint): void { this.breakpoints.add(linear); }
   removeBreakpoint(linear: bigint): void { this.breakpoints.delete(linear); }
   addWatchpoint(linear: bigint, length: number, kind: WatchKind): void {
+    if (this.refuseWatchpoints) throw new RangeError('watch range not supported');
     this.watchpoints.push({ linear, length, kind });
   }
   removeWatchpoint(linear: bigint, length: number, kind: WatchKind): void {

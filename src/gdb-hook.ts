@@ -1,9 +1,7 @@
 /**
- * How `--gdb` finds the gdb remote stub (src/gdb/, branch `gdb`): its module exports
- * `createGdbAgent` with this signature.
+ * How `--gdb` reaches the gdb remote stub (src/gdb/): loaded only when asked for.
  */
 import type { Processor } from '../cpu/interface.js';
-import { TenderError } from '../solo5-abi/errors.js';
 import type { DebugAgent, DebugControl } from './debug-agent.js';
 
 export interface GdbAgentOptions {
@@ -15,14 +13,6 @@ export interface GdbAgentOptions {
 export type CreateGdbAgent = (cpu: Processor, control: DebugControl, opts: GdbAgentOptions) => DebugAgent;
 
 export async function loadGdbAgentFactory(): Promise<CreateGdbAgent> {
-  const specifier = './gdb/index.js';
-  let mod: { createGdbAgent?: CreateGdbAgent };
-  try {
-    mod = (await import(specifier)) as { createGdbAgent?: CreateGdbAgent };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    mod = {};
-  }
-  if (typeof mod.createGdbAgent === 'function') return mod.createGdbAgent;
-  throw new TenderError('--gdb is not available: this build has no gdb stub (src/gdb)');
+  const { createGdbAgent } = await import('./gdb/index.js');
+  return createGdbAgent;
 }

@@ -179,15 +179,26 @@ export function assemble(source: string, org = CODE_BASE): Uint8Array {
   });
 }
 
+/** Entry stub: align the stack as the ABI expects at a call, call main, halt. */
+const START_STUB = '.section .note.GNU-stack,"",@progbits\n.text\n.globl _start\n_start:\n  and $-16, %rsp\n  call main\n  hlt\n  jmp _start\n';
+
+export interface CompiledProgram {
+  /** Flat image of all loadable sections, starting at the link address. */
+  image: Uint8Array;
+  /** Address of the `_start` stub (gcc may place main's section before it). */
+  entry: number;
+}
+
 /**
- * Compiles freestanding C with the host gcc, linked at `org` with a tiny entry stub that calls
- * `main()`, stores its return value in RAX and halts. Returns the flat image (text, data, bss
- * zeroes up to the last initialised byte; callers place it in zeroed memory).
+ * Compiles freestanding C with the host gcc, linked at `org` with a tiny entry stub `_start` that
+ * calls `main()` and halts with its return value in RAX. Place `image` at `org` in zeroed memory
+ * (the bss beyond the image stays zero) and start at `entry`.
  */
-export function compileC(source: string, cflags: string[], org = CODE_BASE): Uint8Array {
-  return cached(`gcc\n${org}\n${cflags.join(' ')}\n${source}`, (dir) => {
+export function compileC(source: string, cflags: string[], org = CODE_BASE): CompiledProgram {
+  const bytes = cached(`gcc\n${org}\n${cflags.join(' ')}\n${START_STUB}\n${source}`, (dir) => {
     writeFileSync(join(dir, 'main.c'), source);
-    writeFileSync(join(dir, 'start.s'), '.text\n.globl _start\n_start:\n  call main\n  hlt\n  jmp _start\n');
+    writeFileSync(join(dir, 'start.s'), START_STUB);
+    const elf = join(dir, 'prog.elf');
     execFileSync('gcc', [
       ...cflags,
       '-ffreestanding',
@@ -204,13 +215,19 @@ export function compileC(source: string, cflags: string[], org = CODE_BASE): Uin
       `-Wl,-Ttext=0x${org.toString(16)}`,
       '-Wl,-e,_start',
       '-o',
-      join(dir, 'prog.elf'),
+      elf,
       join(dir, 'start.s'),
       join(dir, 'main.c'),
     ]);
-    execFileSync('objcopy', ['-O', 'binary', '--remove-section=.comment', '--remove-section=.note*', join(dir, 'prog.elf'), join(dir, 'prog.bin')]);
-    return readFileSync(join(dir, 'prog.bin'));
+    execFileSync('objcopy', ['-O', 'binary', '--remove-section=.comment', '--remove-section=.note*', elf, join(dir, 'prog.bin')]);
+    // Cache format: 8-byte little-endian entry point, then the image.
+    const entry = readFileSync(elf).readBigUInt64LE(24);
+    const head = Buffer.alloc(8);
+    head.writeBigUInt64LE(entry);
+    return Buffer.concat([head, readFileSync(join(dir, 'prog.bin'))]);
   });
+  const entry = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  return { image: bytes.subarray(8), entry };
 }
 
 /** Assembles `source` at CODE_BASE into a fresh machine and runs it until it stops. */

@@ -20,7 +20,7 @@ static inline uint64_t rdtsc(void)
 void clock_init(uint64_t cpu_cycle_freq)
 {
     if (cpu_cycle_freq == 0)
-        guest_panic(__FILE__, __LINE__, "boot info has no TSC frequency");
+        guest_panic(GUEST_SOURCE_FILE, __LINE__, "boot info has no TSC frequency");
     /* The largest shift <= 32 whose multiplier still fits in 32 bits. */
     tsc_shift = 32;
     while (tsc_shift > 0 && (GUEST_NSEC_PER_SEC << tsc_shift) / cpu_cycle_freq > 0xFFFFFFFFULL)

@@ -45,10 +45,17 @@ _Noreturn void guest_abort(void);
 _Noreturn void guest_panic(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define GUEST_ASSERT(expr)                                                   \
-    do {                                                                     \
-        if (!(expr))                                                         \
-            guest_panic(__FILE__, __LINE__, "Assertion `%s' failed", #expr); \
+/* The source file's base name where the compiler offers it (gcc >= 12). */
+#ifdef __FILE_NAME__
+#define GUEST_SOURCE_FILE __FILE_NAME__
+#else
+#define GUEST_SOURCE_FILE __FILE__
+#endif
+
+#define GUEST_ASSERT(expr)                                                            \
+    do {                                                                              \
+        if (!(expr))                                                                  \
+            guest_panic(GUEST_SOURCE_FILE, __LINE__, "Assertion `%s' failed", #expr); \
     } while (0)
 
 /* ---- Console ------------------------------------------------------------ */

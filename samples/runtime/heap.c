@@ -21,7 +21,7 @@ void heap_init(uint64_t mem_size)
     uintptr_t start = round_up((uintptr_t)_end, PAGE_SIZE);
 
     if (start + MIN_FREE > mem_size)
-        guest_panic(__FILE__, __LINE__, "Not enough memory");
+        guest_panic(GUEST_SOURCE_FILE, __LINE__, "Not enough memory");
     heap_next = start;
     heap_limit = mem_size - STACK_RESERVE;
     runtime_log("memory map: %lu MiB addressable:\n", (unsigned long)(mem_size >> 20));

@@ -40,6 +40,6 @@ void runtime_trap(uint64_t vector, struct trap_frame *frame)
                 vector_names[vector], frame->ec, frame->rip, frame->rsp, frame->rflags);
     if (vector == VECTOR_PF)
         runtime_log("trap: cr2=0x%lx\n", frame->cr2);
-    guest_printf("guest: ABORT: %s:%d: Fatal trap\n", __FILE__, __LINE__);
+    guest_printf("guest: ABORT: %s:%d: Fatal trap\n", GUEST_SOURCE_FILE, __LINE__);
     runtime_halt(GUEST_EXIT_ABORT, frame);
 }

@@ -18,13 +18,20 @@ export const libc = {
     type: number,
     protocol: number,
   ) => number,
+  timerfdCreate: lib.func('int timerfd_create(int clockid, int flags)') as (clockid: number, flags: number) => number,
+  timerfdSettime: lib.func('int timerfd_settime(int fd, int flags, const void *new_value, void *old_value)') as (
+    fd: number,
+    flags: number,
+    newValue: Uint8Array,
+    oldValue: null,
+  ) => number,
   eventfd: lib.func('int eventfd(unsigned int initval, int flags)') as (initval: number, flags: number) => number,
   poll: lib.func('int poll(void *fds, unsigned long nfds, int timeout)') as (
     fds: Uint8Array,
     nfds: number,
     timeoutMs: number,
   ) => number,
-  /** ppoll is also bound for koffi's worker-thread `async` form (see FdWaiter). */
+  /** Left untyped so that its koffi `async` form stays reachable: FdWaiter runs it on a worker thread. */
   ppoll: lib.func('int ppoll(void *fds, unsigned long nfds, void *timeout, void *sigmask)'),
   strerror: lib.func('const char *strerror(int errnum)') as (errnum: number) => string,
 };
@@ -44,7 +51,6 @@ export function lastErrno(): number {
 
 export const errno = {
   EINTR: 4,
-  EBADF: 9,
   EAGAIN: 11,
   ENOENT: 2,
   ENODEV: 19,

@@ -1,5 +1,6 @@
 // Real tap interfaces for tests and benchmarks (needs root). Each caller passes its own name.
 import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 
 export interface TapFixtureOptions {
   /** Host side address with prefix, e.g. "10.77.0.1/24"; none by default. */
@@ -7,6 +8,8 @@ export interface TapFixtureOptions {
   mtu?: number;
   /** Bring the link up (default true). */
   up?: boolean;
+  /** Keep IPv6 on; by default it is off, so the kernel sends nothing unasked (no router solicitations). */
+  ipv6?: boolean;
 }
 
 export interface TapFixture {
@@ -31,6 +34,8 @@ export function createTap(name: string, options: TapFixtureOptions = {}): TapFix
   removeIfPresent(name);
   ip('tuntap', 'add', 'dev', name, 'mode', 'tap');
   try {
+    const ipv6Switch = `/proc/sys/net/ipv6/conf/${name}/disable_ipv6`;
+    if (!(options.ipv6 ?? false) && existsSync(ipv6Switch)) writeFileSync(ipv6Switch, '1');
     if (options.mtu !== undefined) ip('link', 'set', 'dev', name, 'mtu', String(options.mtu));
     if (options.address !== undefined) ip('addr', 'add', options.address, 'dev', name);
     if (options.up ?? true) ip('link', 'set', 'dev', name, 'up');

@@ -110,9 +110,10 @@ describe('gdb end to end (real gdb, real tender, gdbtarget.hvt)', () => {
   it('stops at a function breakpoint with a symbolic backtrace, finishes it and runs to the exit', async () => {
     const { tender, gdb } = await finish(await debug(['break level_three', 'continue', 'bt', 'finish', 'continue']));
     expect(gdb.stdout).toMatch(new RegExp(`Breakpoint 1, level_three \\(depth=3\\) at .*gdbtarget\\.c:${taggedLine('deepest')}`));
-    expect(backtraceFunctions(gdb.stdout)).toEqual(['level_three', 'level_two', 'level_one', 'run_chain', 'guest_main']);
-    expect(gdb.stdout).toMatch(/Run till exit from #0 +level_three/);
-    expect(gdb.stdout).toMatch(/Value returned is \$\d+ = 6/);
+    // Below guest_main come the runtime's start-up frames.
+    expect(backtraceFunctions(gdb.stdout).slice(0, 5)).toEqual(['level_three', 'level_two', 'level_one', 'run_chain', 'guest_main']);
+    // finish (batch mode prints no "Run till exit") shows the caller's frame and the value.
+    expect(gdb.stdout).toMatch(/^level_two \(depth=1\) at .*gdbtarget\.c:\d+\n.*\nValue returned is \$\d+ = 6$/m);
     expect(gdb.stdout).toContain('[Inferior 1 (Remote target) exited normally]');
     expect(tender.stdout).toContain('chain=6');
     expect(tender.stdout).toContain('SUCCESS');
@@ -120,14 +121,16 @@ describe('gdb end to end (real gdb, real tender, gdbtarget.hvt)', () => {
   });
 
   it('steps into calls with step, over lines with next, and out with finish', async () => {
+    const callLine = lineContaining('return level_three(depth + 2);');
     const { gdb, tender } = await finish(await debug(['break run_chain', 'continue', 'step', 'step', 'next', 'finish', 'continue']));
     expect(gdb.stdout).toMatch(/Breakpoint 1, run_chain \(\) at .*gdbtarget\.c:\d+/);
     expect(gdb.stdout).toMatch(/^level_one \(depth=0\) at .*gdbtarget\.c:\d+/m);
-    expect(gdb.stdout).toMatch(/^level_two \(depth=1\) at .*gdbtarget\.c:\d+/m);
-    // `next` from the call line of level_two runs level_three without stopping in it.
+    expect(gdb.stdout).toMatch(new RegExp(`^level_two \\(depth=1\\) at .*gdbtarget\\.c:${callLine}$`, 'm'));
+    // `next` on the call line runs level_three without stopping in it, to level_two's closing brace.
+    expect(gdb.stdout).toMatch(new RegExp(`^${callLine + 1}\\t}$`, 'm'));
     expect(gdb.stdout).not.toMatch(/^level_three \(/m);
-    expect(gdb.stdout).toMatch(/Run till exit from #0 +level_two/);
-    expect(gdb.stdout).toMatch(/Value returned is \$\d+ = 6/);
+    // finish returns to level_one with level_two's value.
+    expect(gdb.stdout).toMatch(/^level_one \(depth=0\) at .*\n.*\nValue returned is \$\d+ = 6$/m);
     expect(tender.status).toBe(0);
   });
 
@@ -173,8 +176,8 @@ describe('gdb end to end (real gdb, real tender, gdbtarget.hvt)', () => {
 
   it('interrupts a spinning guest on Ctrl-C, lets gdb release it, and the guest finishes', async () => {
     const session = await debug(['continue', 'bt 1', 'set var gdb_release = 1', 'continue'], ['spin']);
+    // The guest only runs once gdb has continued it, so gdb is now waiting for a stop.
     await session.tender.waitFor('spinning until gdb_release is set');
-    await session.gdb.waitFor('Continuing.');
     session.gdb.process.kill('SIGINT');
     const { gdb, tender } = await finish(session);
     expect(gdb.stdout).toContain('Program received signal SIGINT, Interrupt.');

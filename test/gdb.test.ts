@@ -1,5 +1,6 @@
 /**
- * End to end: the real gdb drives the real tender running the `gdbtarget` sample (built with -g).
+ * End to end: the real gdb drives the real tender running sample guests (built with -g), mostly
+ * `gdbtarget`.
  * Needs `npm run build` (dist/src/cli.js), `npm run samples` and gdb on PATH; each missing piece
  * fails the test with a message saying what to do.
  */
@@ -107,7 +108,7 @@ function backtraceFunctions(output: string): string[] {
   return [...output.matchAll(/^#\d+\s+(?:0x[0-9a-f]+ in )?(\w+) \(/gm)].map((m) => m[1]);
 }
 
-describe('gdb end to end (real gdb, real tender, gdbtarget.hvt)', () => {
+describe('gdb end to end (real gdb, real tender, sample guests)', () => {
   it('stops at a function breakpoint with a symbolic backtrace, finishes it and runs to the exit', async () => {
     const { tender, gdb } = await finish(await debug(['break level_three', 'continue', 'bt', 'finish', 'continue']));
     expect(gdb.stdout).toMatch(new RegExp(`Breakpoint 1, level_three \\(depth=3\\) at .*gdbtarget\\.c:${taggedLine('deepest')}`));
@@ -207,6 +208,18 @@ describe('gdb end to end (real gdb, real tender, gdbtarget.hvt)', () => {
     expect(tender.stdout).toContain('released');
     expect(tender.stdout).toContain('SUCCESS');
     expect(tender.status).toBe(0);
+  });
+
+  it('interrupts a guest that sleeps in a yield', async () => {
+    const session = await debug(['continue', 'bt', 'kill'], [], path.join(SAMPLES, 'time.hvt'));
+    // After the first yield's report the guest is at once in the next one-second yield.
+    await session.tender.waitFor('yield 1: slept');
+    session.gdb.process.kill('SIGINT');
+    const { gdb, tender } = await finish(session);
+    expect(gdb.stdout).toContain('Program received signal SIGINT, Interrupt.');
+    expect(backtraceFunctions(gdb.stdout)).toContain('guest_yield');
+    expect(tender.stdout).not.toContain('yield 2');
+    expect(tender.stderr).toContain('Debugger asked us to quit');
   });
 
   it.each([

@@ -216,6 +216,15 @@ describe('gdb stub: connection and framing', () => {
     expect(await client.request('!')).toBe('');
   });
 
+  it('serves one debugger: a second client is refused', async () => {
+    session = await start();
+    await expect(new Promise((resolve, reject) => {
+      const s = connect(PORT, HOST, () => resolve(s));
+      s.once('error', reject);
+    })).rejects.toThrow(/ECONNREFUSED/);
+    expect(await session.client.request('qC')).toBe('QC1');
+  });
+
   it('fails with a clear message when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(PORT + 1, HOST, () => r()));
@@ -258,6 +267,7 @@ describe('gdb stub: target description and registers', () => {
     regs.forEach((r, i) => expect(Number(r[3])).toBe(i));
     const totalBits = regs.reduce((sum, r) => sum + Number(r[2]), 0);
     expect(totalBits / 8).toBe(552);
+    expect(await session.client.request(`qXfer:features:read:target.xml:${xml.length.toString(16)},100`)).toBe('l');
     expect(await session.client.request('qXfer:features:read:other.xml:0,100')).toMatch(/^E/);
   });
 

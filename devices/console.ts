@@ -1,0 +1,24 @@
+/**
+ * The guest console: raw bytes to the tender's stdout, written synchronously so that output and
+ * exit status are ordered as the guest issued them. A non-blocking stdout (a pipe set so by a
+ * parent) may refuse bytes with EAGAIN; we wait briefly and retry instead of losing them.
+ */
+import * as fs from 'node:fs';
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+export class Console {
+  constructor(private readonly fd = 1) {}
+
+  write(bytes: Uint8Array): void {
+    let done = 0;
+    while (done < bytes.length) {
+      try {
+        done += fs.writeSync(this.fd, bytes, done, bytes.length - done);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        Atomics.wait(pause, 0, 0, 1);
+      }
+    }
+  }
+}

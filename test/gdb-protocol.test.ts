@@ -216,6 +216,30 @@ describe('gdb stub: connection and framing', () => {
     expect(await client.request('!')).toBe('');
   });
 
+  it('answers malformed requests with an error or an empty reply and keeps serving', async () => {
+    session = await start();
+    const { client } = session;
+    const malformed = ['m', 'mzz,4', 'm1000,', 'M1000,2:zz', 'X1000,2:a', 'p', 'pzz', 'P=', 'P10=zz', 'G0',
+      'Z0,', 'z9,1,1', 'Z2,1000,zz', 'qXfer:features:read:target.xml:zz', 'vCont;x', 'vCont;c:2', 'Czz', 'c123g',
+      'm1' + '0'.repeat(20) + ',1'];
+    for (const packet of malformed) {
+      expect(await client.request(packet), packet).toMatch(/^(E[0-9a-f]{2})?$/);
+    }
+    // Bytes outside any packet do no harm either.
+    client.sendRaw('garbage\xff\x00');
+    expect(await client.request('qC')).toBe('QC1');
+    expect(session.cpu.rip).toBe(0n);
+  });
+
+  it('serves one debugger: a second client is refused', async () => {
+    session = await start();
+    await expect(new Promise((resolve, reject) => {
+      const s = connect(PORT, HOST, () => resolve(s));
+      s.once('error', reject);
+    })).rejects.toThrow(/ECONNREFUSED/);
+    expect(await session.client.request('qC')).toBe('QC1');
+  });
+
   it('fails with a clear message when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(PORT + 1, HOST, () => r()));
@@ -258,6 +282,7 @@ describe('gdb stub: target description and registers', () => {
     regs.forEach((r, i) => expect(Number(r[3])).toBe(i));
     const totalBits = regs.reduce((sum, r) => sum + Number(r[2]), 0);
     expect(totalBits / 8).toBe(552);
+    expect(await session.client.request(`qXfer:features:read:target.xml:${xml.length.toString(16)},100`)).toBe('l');
     expect(await session.client.request('qXfer:features:read:other.xml:0,100')).toMatch(/^E/);
   });
 

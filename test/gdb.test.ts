@@ -1,5 +1,6 @@
 /**
- * End to end: the real gdb drives the real tender running the `gdbtarget` sample (built with -g).
+ * End to end: the real gdb drives the real tender running sample guests (built with -g), mostly
+ * `gdbtarget`.
  * Needs `npm run build` (dist/src/cli.js), `npm run samples` and gdb on PATH; each missing piece
  * fails the test with a message saying what to do.
  */
@@ -11,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(REPO, 'dist/src/cli.js');
-const KERNEL = path.join(REPO, 'samples/build/gdbtarget.hvt');
+const SAMPLES = path.join(REPO, 'samples/build');
+const KERNEL = path.join(SAMPLES, 'gdbtarget.hvt');
 const SOURCE = path.join(REPO, 'samples/gdbtarget.c');
 const FIRST_PORT = 12341;
 /** Kills a wedged session so that a bug shows up as a failure, not as a hung test run. */
@@ -85,14 +87,14 @@ interface Session {
 }
 
 /** Starts the tender waiting for gdb, then gdb in batch mode running `commands` against it. */
-async function debug(commands: string[], guestArgs: string[] = []): Promise<Session> {
+async function debug(commands: string[], guestArgs: string[] = [], kernel = KERNEL): Promise<Session> {
   requirePrerequisites();
   const port = nextPort++;
-  const tender = new Child(spawn(process.execPath, [CLI, '--gdb', `--gdb-port=${port}`, KERNEL, ...guestArgs]));
-  await tender.waitFor(`tender: waiting for gdb: gdb --ex="target remote 127.0.0.1:${port}" ${KERNEL}`);
+  const tender = new Child(spawn(process.execPath, [CLI, '--gdb', `--gdb-port=${port}`, kernel, ...guestArgs]));
+  await tender.waitFor(`tender: waiting for gdb: gdb --ex="target remote 127.0.0.1:${port}" ${kernel}`);
   const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', `target remote 127.0.0.1:${port}`];
   for (const c of commands) args.push('-ex', c);
-  const gdb = new Child(spawn('gdb', [...args, KERNEL]));
+  const gdb = new Child(spawn('gdb', [...args, kernel]));
   return { tender, gdb };
 }
 
@@ -106,13 +108,14 @@ function backtraceFunctions(output: string): string[] {
   return [...output.matchAll(/^#\d+\s+(?:0x[0-9a-f]+ in )?(\w+) \(/gm)].map((m) => m[1]);
 }
 
-describe('gdb end to end (real gdb, real tender, gdbtarget.hvt)', () => {
+describe('gdb end to end (real gdb, real tender, sample guests)', () => {
   it('stops at a function breakpoint with a symbolic backtrace, finishes it and runs to the exit', async () => {
     const { tender, gdb } = await finish(await debug(['break level_three', 'continue', 'bt', 'finish', 'continue']));
     expect(gdb.stdout).toMatch(new RegExp(`Breakpoint 1, level_three \\(depth=3\\) at .*gdbtarget\\.c:${taggedLine('deepest')}`));
-    expect(backtraceFunctions(gdb.stdout)).toEqual(['level_three', 'level_two', 'level_one', 'run_chain', 'guest_main']);
-    expect(gdb.stdout).toMatch(/Run till exit from #0 +level_three/);
-    expect(gdb.stdout).toMatch(/Value returned is \$\d+ = 6/);
+    // Below guest_main come the runtime's start-up frames.
+    expect(backtraceFunctions(gdb.stdout).slice(0, 5)).toEqual(['level_three', 'level_two', 'level_one', 'run_chain', 'guest_main']);
+    // finish (batch mode prints no "Run till exit") shows the caller's frame and the value.
+    expect(gdb.stdout).toMatch(/^level_two \(depth=1\) at .*gdbtarget\.c:\d+\n.*\nValue returned is \$\d+ = 6$/m);
     expect(gdb.stdout).toContain('[Inferior 1 (Remote target) exited normally]');
     expect(tender.stdout).toContain('chain=6');
     expect(tender.stdout).toContain('SUCCESS');
@@ -120,14 +123,16 @@ describe('gdb end to end (real gdb, real tender, gdbtarget.hvt)', () => {
   });
 
   it('steps into calls with step, over lines with next, and out with finish', async () => {
+    const callLine = lineContaining('return level_three(depth + 2);');
     const { gdb, tender } = await finish(await debug(['break run_chain', 'continue', 'step', 'step', 'next', 'finish', 'continue']));
     expect(gdb.stdout).toMatch(/Breakpoint 1, run_chain \(\) at .*gdbtarget\.c:\d+/);
     expect(gdb.stdout).toMatch(/^level_one \(depth=0\) at .*gdbtarget\.c:\d+/m);
-    expect(gdb.stdout).toMatch(/^level_two \(depth=1\) at .*gdbtarget\.c:\d+/m);
-    // `next` from the call line of level_two runs level_three without stopping in it.
+    expect(gdb.stdout).toMatch(new RegExp(`^level_two \\(depth=1\\) at .*gdbtarget\\.c:${callLine}$`, 'm'));
+    // `next` on the call line runs level_three without stopping in it, to level_two's closing brace.
+    expect(gdb.stdout).toMatch(new RegExp(`^${callLine + 1}\\t}$`, 'm'));
     expect(gdb.stdout).not.toMatch(/^level_three \(/m);
-    expect(gdb.stdout).toMatch(/Run till exit from #0 +level_two/);
-    expect(gdb.stdout).toMatch(/Value returned is \$\d+ = 6/);
+    // finish returns to level_one with level_two's value.
+    expect(gdb.stdout).toMatch(/^level_one \(depth=0\) at .*\n.*\nValue returned is \$\d+ = 6$/m);
     expect(tender.status).toBe(0);
   });
 
@@ -155,6 +160,27 @@ describe('gdb end to end (real gdb, real tender, gdbtarget.hvt)', () => {
     expect(tender.status).toBe(0);
   });
 
+  it('stops on a hardware breakpoint and on read and access watchpoints', async () => {
+    // gdbtarget runs run_chain, then count_up, then report_answer.
+    const { gdb, tender } = await finish(await debug(['hbreak level_three', 'continue', 'delete',
+      'awatch gdb_counter', 'continue', 'delete', 'rwatch gdb_answer', 'continue', 'delete', 'continue']));
+    expect(gdb.stdout).toContain('Hardware assisted breakpoint 1 at');
+    expect(gdb.stdout).toMatch(/Breakpoint 1, level_three \(depth=3\)/);
+    expect(gdb.stdout).toMatch(/Hardware access \(read\/write\) watchpoint 2: gdb_counter\s+Value = 0\s/);
+    expect(gdb.stdout).toMatch(/count_up \(times=10\) at .*gdbtarget\.c:/);
+    expect(gdb.stdout).toMatch(/Hardware read watchpoint 3: gdb_answer\s+Value = 41\s/);
+    expect(gdb.stdout).toMatch(/report_answer \(\) at .*gdbtarget\.c:/);
+    expect(tender.stdout).toContain('SUCCESS');
+    expect(tender.status).toBe(0);
+  });
+
+  it('reads memory through the guest page tables and reports unmapped memory as inaccessible', async () => {
+    const { gdb } = await finish(await debug(['break report_answer', 'continue', 'x/2dw &gdb_answer',
+      'x/4xb 0x400000000', 'print *(int *)0x400000000', 'continue']));
+    expect(gdb.stdout).toMatch(/<gdb_answer>:\s+41\s/);
+    expect(gdb.stdout + gdb.stderr).toContain('Cannot access memory at address 0x400000000');
+  });
+
   it('shows and changes SSE and x87 registers in info all-registers', async () => {
     const { gdb, tender } = await finish(await debug(['break count_up', 'continue',
       'set var $xmm1.v4_int32 = {0x11111111, 0x22222222, 0x33333333, 0x44444444}',
@@ -173,8 +199,8 @@ describe('gdb end to end (real gdb, real tender, gdbtarget.hvt)', () => {
 
   it('interrupts a spinning guest on Ctrl-C, lets gdb release it, and the guest finishes', async () => {
     const session = await debug(['continue', 'bt 1', 'set var gdb_release = 1', 'continue'], ['spin']);
+    // The guest only runs once gdb has continued it, so gdb is now waiting for a stop.
     await session.tender.waitFor('spinning until gdb_release is set');
-    await session.gdb.waitFor('Continuing.');
     session.gdb.process.kill('SIGINT');
     const { gdb, tender } = await finish(session);
     expect(gdb.stdout).toContain('Program received signal SIGINT, Interrupt.');
@@ -182,6 +208,43 @@ describe('gdb end to end (real gdb, real tender, gdbtarget.hvt)', () => {
     expect(tender.stdout).toContain('released');
     expect(tender.stdout).toContain('SUCCESS');
     expect(tender.status).toBe(0);
+  });
+
+  it('interrupts a guest that sleeps in a yield', async () => {
+    const session = await debug(['continue', 'bt', 'kill'], [], path.join(SAMPLES, 'time.hvt'));
+    // After the first yield's report the guest is at once in the next one-second yield.
+    await session.tender.waitFor('yield 1: slept');
+    session.gdb.process.kill('SIGINT');
+    const { gdb, tender } = await finish(session);
+    expect(gdb.stdout).toContain('Program received signal SIGINT, Interrupt.');
+    expect(backtraceFunctions(gdb.stdout)).toContain('guest_yield');
+    expect(tender.stdout).not.toContain('yield 2');
+    expect(tender.stderr).toContain('Debugger asked us to quit');
+  });
+
+  it.each([
+    ['exception', 'SIGSEGV, Segmentation fault'],
+    ['gp', 'SIGSEGV, Segmentation fault'],
+    ['de', 'SIGFPE, Arithmetic exception'],
+  ])('reports the guest exception of %s.hvt as a signal and delivers it on continue', async (name, signal) => {
+    const kernel = path.join(SAMPLES, `${name}.hvt`);
+    const { gdb, tender } = await finish(await debug(['continue', 'bt 1', 'continue'], [], kernel));
+    expect(gdb.stdout).toContain(`Program received signal ${signal}.`);
+    expect(gdb.stdout).toMatch(/#0 .*guest_main \(cmdline=.*\) at .*\.c:\d+/);
+    // Without a debugger the runtime's trap handler aborts the guest: the same happens here.
+    expect(tender.stdout + tender.stderr).toContain('ABORT');
+    expect(tender.status).toBe(255);
+  });
+
+  it('throws a held exception away when gdb resumes without a signal, so the instruction faults again', async () => {
+    const kernel = path.join(SAMPLES, 'exception.hvt');
+    const { gdb, tender } = await finish(await debug(['continue', 'print/x $pc', 'signal 0', 'print/x $pc', 'continue'], [], kernel));
+    const stops = gdb.stdout.match(/Program received signal SIGSEGV/g) ?? [];
+    expect(stops.length).toBe(2);
+    const pcs = [...gdb.stdout.matchAll(/^\$\d+ = (0x[0-9a-f]+)$/gm)].map((m) => m[1]);
+    expect(pcs.length).toBe(2);
+    expect(pcs[1]).toBe(pcs[0]);
+    expect(tender.status).toBe(255);
   });
 
   it('detaches: breakpoints are gone and the guest finishes with its exit status', async () => {

@@ -5,7 +5,9 @@
  */
 import { createServer, type Socket } from 'node:net';
 import { StopReason, type Processor } from '../../cpu/interface.js';
+import { TenderError } from '../../solo5-abi/errors.js';
 import type { DebugAgent, DebugControl, Resume } from '../debug-agent.js';
+import type { GdbAgentOptions } from '../gdb-hook.js';
 import { BreakpointTable } from './breakpoints.js';
 import { readGuest, writeGuest } from './guest-access.js';
 import { bytesToHex, escapeBinary, hexByte, hexToBytes, parseHexNumber, unescapeBinary } from './hex.js';
@@ -13,12 +15,6 @@ import { MAX_PACKET_DATA, PacketStream } from './packet-stream.js';
 import { REGISTERS, REGISTER_BLOCK_SIZE, RegisterAccess, readRegister } from './registers.js';
 import { initialStopReply, stopReply, THREAD_ID } from './stop-reply.js';
 import { TARGET_XML } from './target-description.js';
-
-export interface GdbAgentOptions {
-  host: string;
-  port: number;
-  kernelPath: string;
-}
 
 /** Where the session is: waiting for a client, serving commands, running, or over. */
 type State = 'listening' | 'stopped' | 'running' | 'gone';
@@ -97,7 +93,7 @@ export class GdbAgent implements DebugAgent {
     const { host, port, kernelPath } = this.options;
     return new Promise((resolve, reject) => {
       const server = createServer();
-      server.once('error', (err) => reject(new Error(`cannot listen for gdb on ${host}:${port}: ${err.message}`)));
+      server.once('error', (err) => reject(new TenderError(`cannot listen for gdb on ${host}:${port}: ${err.message}`)));
       server.once('connection', (socket) => {
         // One debugger per run: no further clients are accepted.
         server.close();

@@ -75,8 +75,4 @@ export class BreakpointTable {
     this.breaks.clear();
     this.watches.clear();
   }
-
-  get size(): number {
-    return this.breaks.size + this.watches.size;
-  }
 }

@@ -26,7 +26,7 @@ interface Running {
 }
 
 function start(args: string[]): Running {
-  const child = spawn('ip', ['netns', 'exec', NS, process.execPath, CLI, '--mem=512', ...args]);
+  const child = spawn('ip', ['netns', 'exec', NS, process.execPath, CLI, '--mem=4096', ...args]);
   let out = '';
   const waiters: Array<() => void> = [];
   const onData = (d: Buffer) => {
@@ -67,7 +67,7 @@ describe.skipIf(!isRoot)('network samples (root, private netns)', () => {
   });
 
   it('net_mtu reads the tap MTU from the manifest', () => {
-    const r = inNs(process.execPath, CLI, '--mem=512', '--net:service0=tndr2', '--', sample('net_mtu'));
+    const r = inNs(process.execPath, CLI, '--mem=4096', '--net:service0=tndr2', '--', sample('net_mtu'));
     expect(r.stdout).toContain('MTU is 9000');
     expect(r.stdout).toContain('SUCCESS');
     expect(r.status).toBe(0);

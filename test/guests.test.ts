@@ -43,6 +43,14 @@ describe('sample guests', () => {
     expect(hvt([sample('hello'), 'Hello', 'Solo5']).status).toBe(1);
   });
 
+  it('hello gets everything after KERNEL as its command line, up to 8191 characters', () => {
+    expect(hvt([sample('hello'), '--mem=5', '--foo']).stdout).toContain("Command line is: '--mem=5 --foo'");
+    const long = 'x'.repeat(8191);
+    const r = hvt([sample('hello'), long]);
+    expect(r.stdout).toContain(`Command line is: '${long}'`);
+    expect(r.status).toBe(1);
+  });
+
   it('quiet', () => {
     const r = hvt(['--', sample('quiet'), '--quiet']);
     expect(r.status).toBe(0);

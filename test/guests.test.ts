@@ -3,11 +3,11 @@
  * `--mem=4096`, judged by the pass conditions of hvt.md §8 as the samples README states them:
  * success = exit 0 and SUCCESS, abort = exit 255 and ABORT.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO, runTender, tempDir, type TenderResult } from './support/tender.js';
+import { CLI, REPO, runTender, tempDir, type TenderResult } from './support/tender.js';
 
 const BUILD = path.join(REPO, 'samples/build');
 const sample = (name: string) => path.join(BUILD, `${name}.hvt`);
@@ -84,6 +84,27 @@ describe('sample guests', () => {
   it('tls', () => expectSuccess(hvt([sample('tls')])));
   it('fpu', () => expectSuccess(hvt([sample('fpu')])));
   it('time', () => expectSuccess(hvt([sample('time')])));
+
+  for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
+    it(`${signal} ends a guest sleeping in POLL: "Exiting on signal ${number}", exit 1`, async () => {
+      const child = spawn(process.execPath, [CLI, '--mem=4096', sample('time')]);
+      let output = '';
+      const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await new Promise<void>((resolve) => {
+        const onData = (d: Buffer) => {
+          output += d.toString('latin1');
+          if (output.includes('yield 1:')) resolve();
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        void exit.then(() => resolve());
+      });
+      child.kill(signal);
+      expect(await exit).toBe(1);
+      expect(output).toContain(`tender: Exiting on signal ${number}`);
+      expect(output).not.toContain('SUCCESS');
+    });
+  }
 
   for (const sectorSize of [512, 4096]) {
     it(`blk with ${sectorSize}-byte sectors`, () => {

@@ -164,7 +164,8 @@ export async function buildMachine(req: MachineRequest): Promise<Machine> {
     if (unattached.length > 0) {
       throw new TenderError([...unattached, 'All declared devices must be attached. See --help for syntax.'].join('\n'));
     }
-    encodeCmdline(req.guestArgs.join(' '));
+    const cmdline = req.guestArgs.join(' ');
+    encodeCmdline(cmdline);
     const waiter = a.nets.some((n) => n !== null) && a.net !== null ? a.net.createWaiter() : null;
     const runLoop = new RunLoop({
       waiter,
@@ -182,7 +183,6 @@ export async function buildMachine(req: MachineRequest): Promise<Machine> {
       const createGdbAgent = await loadGdbAgentFactory();
       runLoop.setDebugAgent(createGdbAgent(cpu, runLoop, { host: options.gdbHost, port: options.gdbPort, kernelPath: req.kernel }));
     }
-    const cmdline = req.guestArgs.join(' ');
     writeBootInfo(memory, { memSize, kernelEnd: loaded.kernelEnd, cpuCycleFreq: TSC_HZ, manifest, cmdline });
     // Host-side W^X (Solo5's only enforcement); a debugger needs all memory writable.
     if (!options.gdb) for (const [start, end] of loaded.readOnlyRanges) memory.protectReadOnly(start, end);

@@ -182,7 +182,13 @@ export function decode(src: CodeSource, mode64: boolean): Insn {
   }
   if (pos > 15) return tooLong(i);
   i.len = pos;
-  if (e && e.exec && (!i.lock || ((form & F_LOCK) !== 0 && i.mod !== 3))) i.exec = e.exec;
+  if (e && e.exec && (!i.lock || ((form & F_LOCK) !== 0 && i.mod !== 3))) {
+    i.exec = e.exec;
+    if (e.fast) {
+      const h = e.fast(i);
+      if (h) i.exec = h;
+    }
+  }
   return i;
 }
 

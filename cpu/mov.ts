@@ -5,8 +5,8 @@
 import type { Cpu } from './cpu.js';
 import { UD } from './fault.js';
 import { testCondition } from './flags.js';
-import type { Insn } from './insn.js';
-import { def, defGroup, F_LOCK, F_MODRM, I_B, I_MOFFS, I_NONE, I_V, I_Z, range } from './optable.js';
+import type { Handler, Insn } from './insn.js';
+import { def, defFast, defGroup, F_LOCK, F_MODRM, I_B, I_MOFFS, I_NONE, I_V, I_Z, range } from './optable.js';
 import { sext } from './state.js';
 
 function movEG(c: Cpu, i: Insn): void {
@@ -179,3 +179,54 @@ def(0xd7, I_NONE, xlat);
 def(range(0x140, 16), F_MODRM, cmov);
 def(range(0x190, 16), F_MODRM, setcc);
 def([0x10d, ...range(0x118, 8)], F_MODRM, nop);
+
+// ---- decode-time specialisations of 32/64-bit MOV ----
+
+function movRR32(c: Cpu, i: Insn): void {
+  c.r[i.dst << 1] = c.r[i.src << 1];
+  c.r[(i.dst << 1) + 1] = 0;
+}
+
+function movRR64(c: Cpu, i: Insn): void {
+  c.r[i.dst << 1] = c.r[i.src << 1];
+  c.r[(i.dst << 1) + 1] = c.r[(i.src << 1) + 1];
+}
+
+function load32(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const v = c.read32(c.eaLo, c.eaHi);
+  c.r[i.reg << 1] = v;
+  c.r[(i.reg << 1) + 1] = 0;
+}
+
+function load64(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const v = c.read64(c.eaLo, c.eaHi);
+  c.r[i.reg << 1] = v;
+  c.r[(i.reg << 1) + 1] = c.rhi;
+}
+
+function store32(c: Cpu, i: Insn): void {
+  c.ea(i);
+  c.write32(c.eaLo, c.eaHi, c.r[i.reg << 1]);
+}
+
+function store64(c: Cpu, i: Insn): void {
+  c.ea(i);
+  c.write64(c.eaLo, c.eaHi, c.r[i.reg << 1], c.r[(i.reg << 1) + 1]);
+}
+
+function specializeMov(i: Insn): Handler | null {
+  if (i.osize !== 4 && i.osize !== 8) return null;
+  const wide = i.osize === 8;
+  const toRm = i.opcode === 0x89;
+  if (i.mod === 3) {
+    i.dst = toRm ? i.rm : i.reg;
+    i.src = toRm ? i.reg : i.rm;
+    return wide ? movRR64 : movRR32;
+  }
+  if (toRm) return wide ? store64 : store32;
+  return wide ? load64 : load32;
+}
+
+defFast([0x89, 0x8b], specializeMov);

@@ -6,8 +6,9 @@ import type { Cpu } from './cpu.js';
 import { UD } from './fault.js';
 import { testCondition } from './flags.js';
 import type { Handler, Insn } from './insn.js';
-import { def, defFast, defGroup, F_LOCK, F_MODRM, I_B, I_MOFFS, I_NONE, I_V, I_Z, range } from './optable.js';
+import { def, defFast, defGroup, F_LOCK, F_MEM, F_MODRM, I_B, I_MOFFS, I_NONE, I_V, I_Z, range } from './optable.js';
 import { sext } from './state.js';
+import { noRepPrefix } from './system.js';
 
 function movEG(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
@@ -165,7 +166,7 @@ defGroup(0xc7, 0, I_Z, movEI);
 def(range(0xb0, 8), I_B, movRI8);
 def(range(0xb8, 8), I_V, movRI);
 def(range(0xa0, 4), I_MOFFS, movMoffs);
-def(0x8d, F_MODRM, lea);
+def(0x8d, F_MODRM | F_MEM, lea);
 def(0x63, F_MODRM, movsxd);
 def([0x1b6, 0x1b7], F_MODRM, movzx);
 def([0x1be, 0x1bf], F_MODRM, movsx);
@@ -174,7 +175,7 @@ def(range(0x90, 8), I_NONE, xchgAR);
 def(0x98, I_NONE, cbw);
 def(0x99, I_NONE, cwd);
 def(range(0x1c8, 8), I_NONE, bswap);
-def([0x2f0, 0x2f1], F_MODRM, movbe);
+def([0x2f0, 0x2f1], F_MODRM | F_MEM, movbe);
 def(0xd7, I_NONE, xlat);
 def(range(0x140, 16), F_MODRM, cmov);
 def(range(0x190, 16), F_MODRM, setcc);
@@ -230,3 +231,5 @@ function specializeMov(i: Insn): Handler | null {
 }
 
 defFast([0x89, 0x8b], specializeMov);
+// F2 0F 38 F0/F1 is CRC32 (SSE4.2) and F3 is undefined.
+defFast([0x2f0, 0x2f1], noRepPrefix);

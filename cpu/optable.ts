@@ -38,6 +38,13 @@ export const F_SSE = 1 << 7;
 /** LOCK is allowed (with a memory destination). */
 export const F_LOCK = 1 << 8;
 
+/** Only a memory operand is valid (ModRM.mod = 3 is #UD). */
+export const F_MEM = 1 << 9;
+/** Only a register operand is valid (a memory operand is #UD). */
+export const F_REG = 1 << 10;
+/** ModRM always names registers whatever its mod field (MOV to/from CR/DR). */
+export const F_MODRM_REG = 1 << 11;
+
 export const V_NONE = 0;
 export const V_66 = 1;
 export const V_F3 = 2;

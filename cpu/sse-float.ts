@@ -7,7 +7,7 @@
 import type { Cpu } from './cpu.js';
 import { setArithFlags } from './flags.js';
 import type { Insn } from './insn.js';
-import { def, F_MODRM, F_SSE, I_B, V_66, V_F2, V_F3 } from './optable.js';
+import { def, F_MODRM, F_REG, F_SSE, I_B, V_66, V_F2, V_F3 } from './optable.js';
 import {
   copyXmm,
   denormIn32,
@@ -463,5 +463,5 @@ def(0x1c6, M | I_B, shufps);
 def(0x1c6, M | I_B, shufpd, V_66);
 def([0x114, 0x115], M, unpck);
 def([0x114, 0x115], M, unpck, V_66);
-def(0x150, M, movmsk);
-def(0x150, M, movmsk, V_66);
+def(0x150, M | F_REG, movmsk);
+def(0x150, M | F_REG, movmsk, V_66);

@@ -79,7 +79,7 @@ function nan32to64(c: Cpu, bits: number, oi: number): void {
   if ((bits & 0x400000) === 0) mxcsrRaise(MX_IE);
 }
 
-function nan64to32(c: Cpu, lo: number, hi: number): number {
+function nan64to32(lo: number, hi: number): number {
   if ((hi & 0x80000) === 0) mxcsrRaise(MX_IE);
   return (hi & 0x80000000) | 0x7fc00000 | ((hi & 0x7ffff) << 3) | (lo >>> 29);
 }
@@ -139,7 +139,7 @@ function laneS2D(c: Cpu, si: number, oi: number): void {
 /** Double lane (xf64 index) → single lane o (x32 index). */
 function laneD2S(c: Cpu, si: number, oi: number): void {
   const v = c.xf64[si];
-  if (v !== v) c.x32[oi] = nan64to32(c, c.x32[si * 2], c.x32[si * 2 + 1]);
+  if (v !== v) c.x32[oi] = nan64to32(c.x32[si * 2], c.x32[si * 2 + 1]);
   else c.xf32[oi] = isFinite(v) ? roundResult(c, denormIn64(c, v), 0, true) : v;
 }
 

@@ -13,8 +13,9 @@
 import type { Cpu } from './cpu.js';
 import { MF, NM, UD } from './fault.js';
 import { getCF, getPF, getZF, setArithFlags } from './flags.js';
-import type { Insn } from './insn.js';
-import { def, F_MODRM, I_NONE } from './optable.js';
+import type { Handler, Insn } from './insn.js';
+import { raiseUD } from './decoder.js';
+import { def, defFast, F_MODRM, I_NONE } from './optable.js';
 import { CF, CR0_EM, CR0_MP, CR0_NE, CR0_TS, PF, ZF } from './state.js';
 import { doubleToExt, extToDouble } from './x87-format.js';
 
@@ -650,5 +651,58 @@ function fwait(c: Cpu): void {
   if ((c.fsw & FSW_ES) !== 0 && (c.cr0 & CR0_NE) !== 0) c.raise(MF, -1);
 }
 
+/** Decode-time validity of the D8–DF encodings implemented above (others decode as #UD). */
+function validX87(i: Insn): Handler | null {
+  const r = i.reg & 7;
+  const k = i.rm & 7;
+  let ok: boolean;
+  if (i.mod !== 3) {
+    switch (i.opcode) {
+      case 0xd9:
+        ok = r !== 1;
+        break;
+      case 0xdb:
+        ok = r !== 4 && r !== 6;
+        break;
+      case 0xdd:
+        ok = r !== 5;
+        break;
+      case 0xdf:
+        ok = r !== 4 && r !== 6;
+        break;
+      default:
+        ok = true;
+    }
+  } else {
+    switch (i.opcode) {
+      case 0xd9:
+        ok = r === 0 || r === 1 || r >= 6 || (r === 2 && k === 0) || (r === 4 && (k <= 1 || k === 4 || k === 5)) || (r === 5 && k <= 6);
+        break;
+      case 0xda:
+        ok = r < 4 || (r === 5 && k === 1);
+        break;
+      case 0xdb:
+        ok = r < 4 || r === 5 || r === 6 || (r === 4 && (k === 2 || k === 3));
+        break;
+      case 0xdc:
+        ok = r !== 2 && r !== 3;
+        break;
+      case 0xdd:
+        ok = r === 0 || (r >= 2 && r <= 5);
+        break;
+      case 0xde:
+        ok = r !== 2 && (r !== 3 || k === 1);
+        break;
+      case 0xdf:
+        ok = (r === 4 && k === 0) || r === 5 || r === 6;
+        break;
+      default:
+        ok = true;
+    }
+  }
+  return ok ? null : raiseUD;
+}
+
 def([0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf], F_MODRM, x87);
+defFast([0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf], validX87);
 def(0x9b, I_NONE, fwait);

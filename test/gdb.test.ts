@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -254,6 +255,32 @@ describe('gdb end to end (real gdb, real tender, sample guests)', () => {
     expect(tender.stdout).toContain('answer=41');
     expect(tender.stdout).toContain('SUCCESS');
     expect(tender.status).toBe(0);
+  });
+
+  it('ends the tender on SIGINT while it waits for gdb to connect', async () => {
+    requirePrerequisites();
+    const port = nextPort++;
+    const tender = new Child(spawn(process.execPath, [CLI, '--gdb', `--gdb-port=${port}`, KERNEL]));
+    await tender.waitFor('tender: waiting for gdb');
+    tender.process.kill('SIGINT');
+    const result = await tender.done;
+    expect(result.stderr).toContain('Exiting on signal 2');
+    expect(result.status).toBe(1);
+  });
+
+  it('ends the tender on SIGTERM while gdb holds it stopped', async () => {
+    // Keep gdb busy in a shell (the guest stays stopped) until the tender has gone.
+    const flag = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tender-gdb-')), 'tender-gone');
+    const session = await debug(['break count_up', 'continue', `shell while [ ! -e ${flag} ]; do sleep 0.05; done`]);
+    await session.gdb.waitFor('Breakpoint 1, count_up');
+    session.tender.process.kill('SIGTERM');
+    const tender = await session.tender.done;
+    fs.writeFileSync(flag, '');
+    await session.gdb.done;
+    fs.rmSync(path.dirname(flag), { recursive: true });
+    expect(tender.stdout).not.toContain('counter=');
+    expect(tender.stderr).toContain('Exiting on signal 15');
+    expect(tender.status).toBe(1);
   });
 
   it('kill ends the tender', async () => {

@@ -16,11 +16,15 @@ const CLI = path.join(REPO, 'dist/src/cli.js');
 const SAMPLES = path.join(REPO, 'samples/build');
 const KERNEL = path.join(SAMPLES, 'gdbtarget.hvt');
 const SOURCE = path.join(REPO, 'samples/gdbtarget.c');
-const FIRST_PORT = 12341;
+/** Ports 12343..12349 in turn (the protocol tests use 12340..12342); a finished tender frees its port. */
+const PORTS = { first: 12343, count: 7 };
 /** Kills a wedged session so that a bug shows up as a failure, not as a hung test run. */
 const HANG_LIMIT_MS = 90_000;
 
-let nextPort = FIRST_PORT;
+let sessions = 0;
+function nextPort(): number {
+  return PORTS.first + (sessions++ % PORTS.count);
+}
 const children: ChildProcess[] = [];
 
 afterEach(() => {
@@ -90,7 +94,7 @@ interface Session {
 /** Starts the tender waiting for gdb, then gdb in batch mode running `commands` against it. */
 async function debug(commands: string[], guestArgs: string[] = [], kernel = KERNEL): Promise<Session> {
   requirePrerequisites();
-  const port = nextPort++;
+  const port = nextPort();
   const tender = new Child(spawn(process.execPath, [CLI, '--gdb', `--gdb-port=${port}`, kernel, ...guestArgs]));
   await tender.waitFor(`tender: waiting for gdb: gdb --ex="target remote 127.0.0.1:${port}" ${kernel}`);
   const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', `target remote 127.0.0.1:${port}`];
@@ -259,7 +263,7 @@ describe('gdb end to end (real gdb, real tender, sample guests)', () => {
 
   it('ends the tender on SIGINT while it waits for gdb to connect', async () => {
     requirePrerequisites();
-    const port = nextPort++;
+    const port = nextPort();
     const tender = new Child(spawn(process.execPath, [CLI, '--gdb', `--gdb-port=${port}`, KERNEL]));
     await tender.waitFor('tender: waiting for gdb');
     tender.process.kill('SIGINT');

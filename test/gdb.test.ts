@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,11 +16,15 @@ const CLI = path.join(REPO, 'dist/src/cli.js');
 const SAMPLES = path.join(REPO, 'samples/build');
 const KERNEL = path.join(SAMPLES, 'gdbtarget.hvt');
 const SOURCE = path.join(REPO, 'samples/gdbtarget.c');
-const FIRST_PORT = 12341;
+/** Ports 12343..12349 in turn (the protocol tests use 12340..12342); a finished tender frees its port. */
+const PORTS = { first: 12343, count: 7 };
 /** Kills a wedged session so that a bug shows up as a failure, not as a hung test run. */
 const HANG_LIMIT_MS = 90_000;
 
-let nextPort = FIRST_PORT;
+let sessions = 0;
+function nextPort(): number {
+  return PORTS.first + (sessions++ % PORTS.count);
+}
 const children: ChildProcess[] = [];
 
 afterEach(() => {
@@ -89,7 +94,7 @@ interface Session {
 /** Starts the tender waiting for gdb, then gdb in batch mode running `commands` against it. */
 async function debug(commands: string[], guestArgs: string[] = [], kernel = KERNEL): Promise<Session> {
   requirePrerequisites();
-  const port = nextPort++;
+  const port = nextPort();
   const tender = new Child(spawn(process.execPath, [CLI, '--gdb', `--gdb-port=${port}`, kernel, ...guestArgs]));
   await tender.waitFor(`tender: waiting for gdb: gdb --ex="target remote 127.0.0.1:${port}" ${kernel}`);
   const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', `target remote 127.0.0.1:${port}`];
@@ -254,6 +259,32 @@ describe('gdb end to end (real gdb, real tender, sample guests)', () => {
     expect(tender.stdout).toContain('answer=41');
     expect(tender.stdout).toContain('SUCCESS');
     expect(tender.status).toBe(0);
+  });
+
+  it('ends the tender on SIGINT while it waits for gdb to connect', async () => {
+    requirePrerequisites();
+    const port = nextPort();
+    const tender = new Child(spawn(process.execPath, [CLI, '--gdb', `--gdb-port=${port}`, KERNEL]));
+    await tender.waitFor('tender: waiting for gdb');
+    tender.process.kill('SIGINT');
+    const result = await tender.done;
+    expect(result.stderr).toContain('Exiting on signal 2');
+    expect(result.status).toBe(1);
+  });
+
+  it('ends the tender on SIGTERM while gdb holds it stopped', async () => {
+    // Keep gdb busy in a shell (the guest stays stopped) until the tender has gone.
+    const flag = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tender-gdb-')), 'tender-gone');
+    const session = await debug(['break count_up', 'continue', `shell while [ ! -e ${flag} ]; do sleep 0.05; done`]);
+    await session.gdb.waitFor('Breakpoint 1, count_up');
+    session.tender.process.kill('SIGTERM');
+    const tender = await session.tender.done;
+    fs.writeFileSync(flag, '');
+    await session.gdb.done;
+    fs.rmSync(path.dirname(flag), { recursive: true });
+    expect(tender.stdout).not.toContain('counter=');
+    expect(tender.stderr).toContain('Exiting on signal 15');
+    expect(tender.status).toBe(1);
   });
 
   it('kill ends the tender', async () => {

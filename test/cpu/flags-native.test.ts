@@ -3,12 +3,9 @@
  * generated assembly routine runs every case natively (linked into a gcc program) and on the
  * emulator (same source at CODE_BASE); both write (result, flags, second operand) per case.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assemble, CODE_BASE, createMachine, load, RDI, runUntilStop, StopReason } from './long-mode-harness.js';
+import { StopReason } from './long-mode-harness.js';
+import { runEmulated, runNative } from './native-runner.js';
 
 const CF = 1, PF = 4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
 const ALL = CF | PF | AF | ZF | SF | OF;
@@ -66,9 +63,6 @@ const VALUES = [
 ];
 const COUNTS = [0n, 1n, 2n, 7n, 8n, 15n, 16n, 17n, 31n, 32n, 33n, 63n, 64n, 65n];
 
-/** Results go above the (large) generated code. */
-const OUT = 32 << 20;
-
 const REG_A: Record<number, string> = { 1: '%al', 2: '%ax', 4: '%eax', 8: '%rax' };
 const REG_B: Record<number, string> = { 1: '%bl', 2: '%bx', 4: '%ebx', 8: '%rbx' };
 
@@ -102,35 +96,18 @@ function buildCases(): { source: string; cases: Case[] } {
   return { source: src, cases };
 }
 
-function runNative(source: string, n: number): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'tender-flags-'));
-  try {
-    writeFileSync(join(dir, 'cases.s'), '.section .note.GNU-stack,"",@progbits\n.text\n' + source);
-    writeFileSync(
-      join(dir, 'main.c'),
-      `#include <stdio.h>\n#include <stdlib.h>\nvoid run_cases(unsigned long *);\nint main(void){unsigned long *b=calloc(${n * 3},8);run_cases(b);fwrite(b,8,${n * 3},stdout);return 0;}\n`,
-    );
-    execFileSync('gcc', ['-O0', '-o', join(dir, 'prog'), join(dir, 'main.c'), join(dir, 'cases.s')]);
-    return execFileSync(join(dir, 'prog'), { maxBuffer: 64 << 20 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('integer flags against the host CPU', () => {
   it('matches results and defined flags for every case', () => {
     const { source, cases } = buildCases();
-    const native = runNative(source, cases.length);
-    const m = createMachine({ memSize: 64 << 20 });
-    const stub = assemble(`call run_cases\nhlt\n${source}`);
-    load(m, CODE_BASE, stub);
-    m.cpu.setGpr(RDI, BigInt(OUT));
-    expect(runUntilStop(m, 100_000_000)).toBe(StopReason.Halted);
+    const native = runNative(source, cases.length * 3);
+    const { out, stop } = runEmulated(source, cases.length * 3);
+    expect(stop).toBe(StopReason.Halted);
     const mismatches: string[] = [];
     for (let k = 0; k < cases.length && mismatches.length < 20; k++) {
       const c = cases[k];
-      const nat = [0, 1, 2].map((j) => native.readBigUInt64LE((k * 3 + j) * 8));
-      const emu = [0, 1, 2].map((j) => m.mem.view.getBigUint64(OUT + (k * 3 + j) * 8, true));
+      const nat = [...native.subarray(k * 3, k * 3 + 3)];
+      const emu = [...out.subarray(k * 3, k * 3 + 3)];
       const mask = BigInt(c.op.defined(c.count));
       // 16-bit SHLD/SHRD by more than 16: result and flags undefined.
       if (c.op.text.startsWith('sh') && c.op.text.includes('d') && c.size === 2 && c.count > 16) continue;

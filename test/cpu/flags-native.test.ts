@@ -1,7 +1,7 @@
 /**
  * Integer results and architecturally defined flags, compared with the host processor: one
  * generated assembly routine runs every case natively (linked into a gcc program) and on the
- * emulator (same source at CODE_BASE); both write (result, flags, second operand) per case.
+ * emulator (same source at CODE_BASE); both write RAX, flags, RBX, RCX, RDX per case.
  */
 import { describe, expect, it } from 'vitest';
 import { StopReason } from './long-mode-harness.js';
@@ -18,6 +18,10 @@ interface Op {
   defined: (count: number) => number;
   /** Use a small count in RCX (shifts), else a full second operand in RBX. */
   count?: boolean;
+  /** Skip second operands that are zero at the operand size (divisors). */
+  nonzero?: boolean;
+  /** Signed division: also skip the quotient-overflow case (minimum / -1). */
+  signed?: boolean;
 }
 
 const ops: Op[] = [
@@ -55,6 +59,22 @@ const ops: Op[] = [
   { text: 'xadd B, A', sizes: [1, 2, 4, 8], defined: () => ALL },
   { text: 'cmpxchg B, A', sizes: [1, 2, 4, 8], defined: () => ALL },
   { text: 'bswap A', sizes: [4, 8], defined: () => ALL },
+  { text: 'mul B', sizes: [1, 2, 4, 8], defined: () => CF | OF },
+  { text: 'imul B', sizes: [1, 2, 4, 8], defined: () => CF | OF },
+  { text: 'xor %edx, %edx\n  movzbl %al, %eax\n  div B', sizes: [1], defined: () => 0, nonzero: true },
+  { text: 'xor %edx, %edx\n  div B', sizes: [2, 4, 8], defined: () => 0, nonzero: true },
+  { text: 'cbtw\n  idiv B', sizes: [1], defined: () => 0, nonzero: true, signed: true },
+  { text: 'cwtd\n  idiv B', sizes: [2], defined: () => 0, nonzero: true, signed: true },
+  { text: 'cltd\n  idiv B', sizes: [4], defined: () => 0, nonzero: true, signed: true },
+  { text: 'cqto\n  idiv B', sizes: [8], defined: () => 0, nonzero: true, signed: true },
+  ...['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'].map((cc) => ({
+    text: `cmp B, A\n  set${cc} %cl\n  cmov${cc} %rbx, %rdx`,
+    sizes: [1, 4, 8],
+    defined: () => ALL,
+  })),
+  { text: 'movsbq %al, %rbx\n  movzwl %ax, %ecx\n  movslq %eax, %rdx', sizes: [8], defined: () => ALL },
+  { text: 'cbtw\n  cwtl\n  cltq\n  cqto', sizes: [8], defined: () => ALL },
+  { text: 'xchg B, A', sizes: [1, 2, 4, 8], defined: () => ALL },
 ];
 
 const VALUES = [
@@ -83,10 +103,14 @@ function buildCases(): { source: string; cases: Case[] } {
       const seconds = op.count ? COUNTS : VALUES;
       for (const a of VALUES) {
         for (const b of seconds) {
+          const mask = BigInt.asUintN(size * 8, -1n);
+          if (op.nonzero && (b & mask) === 0n) continue;
+          const min = 1n << BigInt(size * 8 - 1);
+          if (op.signed && (a & mask) === min && (b & mask) === mask) continue;
           const init = [0x2, 0x2 | CF, 0x2 | ALL, 0x2 | ZF | OF][flagSeed++ & 3];
           const text = op.text.replace('A', REG_A[size]).replace('B', REG_B[size]);
-          src += `  mov $${a}, %rax\n  mov $${op.count ? 0x5a5a5a5a5a5a5a5an : b}, %rbx\n  mov $${op.count ? b : 0n}, %rcx\n  pushq $${init}\n  popfq\n  ${text}\n`;
-          src += '  pushfq\n  pop %rdx\n  mov %rax, (%rdi)\n  mov %rdx, 8(%rdi)\n  mov %rbx, 16(%rdi)\n  add $24, %rdi\n';
+          src += `  mov $${a}, %rax\n  mov $${op.count ? 0x5a5a5a5a5a5a5a5an : b}, %rbx\n  mov $${op.count ? b : 0x1234n}, %rcx\n  mov $0x77, %rdx\n  pushq $${init}\n  popfq\n  ${text}\n`;
+          src += '  mov %rdx, 32(%rdi)\n  pushfq\n  pop %rdx\n  mov %rax, (%rdi)\n  mov %rdx, 8(%rdi)\n  mov %rbx, 16(%rdi)\n  mov %rcx, 24(%rdi)\n  add $40, %rdi\n';
           cases.push({ op, size, count: op.count ? Number(b) & (size === 8 ? 63 : 31) : -1, a, b });
         }
       }
@@ -100,18 +124,18 @@ function buildCases(): { source: string; cases: Case[] } {
 describe('integer flags against the host CPU', () => {
   it('matches results and defined flags for every case', () => {
     const { source, cases } = buildCases();
-    const native = runNative(source, cases.length * 3);
-    const { out, stop } = runEmulated(source, cases.length * 3);
+    const native = runNative(source, cases.length * 5);
+    const { out, stop } = runEmulated(source, cases.length * 5);
     expect(stop).toBe(StopReason.Halted);
     const mismatches: string[] = [];
     for (let k = 0; k < cases.length && mismatches.length < 20; k++) {
       const c = cases[k];
-      const nat = [...native.subarray(k * 3, k * 3 + 3)];
-      const emu = [...out.subarray(k * 3, k * 3 + 3)];
+      const nat = [...native.subarray(k * 5, k * 5 + 5)];
+      const emu = [...out.subarray(k * 5, k * 5 + 5)];
       const mask = BigInt(c.op.defined(c.count));
       // 16-bit SHLD/SHRD by more than 16: result and flags undefined.
       if (c.op.text.startsWith('sh') && c.op.text.includes('d') && c.size === 2 && c.count > 16) continue;
-      const sameResult = nat[0] === emu[0] && nat[2] === emu[2];
+      const sameResult = nat[0] === emu[0] && nat[2] === emu[2] && nat[3] === emu[3] && nat[4] === emu[4];
       const same = sameResult && (nat[1] & mask) === (emu[1] & mask);
       if (!same) mismatches.push(`${c.op.text} size ${c.size} a=${c.a.toString(16)} b=${c.b.toString(16)}: native ${nat.map((v) => v.toString(16))} emu ${emu.map((v) => v.toString(16))} mask ${mask.toString(16)}`);
     }

@@ -19,6 +19,16 @@ describe('self-modifying code', () => {
     expect(m.cpu.getGpr(RBX)).toBe(21n);
   });
 
+  it('keeps data writes next to code correct, then still sees a write into the code', () => {
+    const { m, stop } = runAsm(
+      'mov $1000, %ecx\n1: incl counter(%rip)\nloop 1b\nmovb $0x2a, 2f+1(%rip)\n2: mov $1, %eax\nhlt\n.p2align 6\ncounter: .long 0\n',
+    );
+    expect(stop).toBe(StopReason.Halted);
+    expect(m.cpu.getGpr(RAX)).toBe(42n);
+    const counterAt = m.mem.view.getUint32(CODE_BASE + 0x40, true);
+    expect(counterAt).toBe(1000);
+  });
+
   it('sees code written by a device through memory.written()', () => {
     const m = createMachine();
     load(m, CODE_BASE, assemble('mov $1, %eax\nhlt\njmp .-1\n'));

@@ -321,7 +321,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   private fetchSlow(lo: number, hi: number): Insn {
     const i = tlbIndex(lo, hi);
     let phys: number;
-    if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) phys = this.tlbPhys[i];
+    if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) phys = this.tlbPhys[i] >>> 0;
     else phys = (this.xlate(lo, hi, ACC_EXEC, 1) & ~0xfff) >>> 0;
     const page = phys >>> 12;
     let cp = this.codePages.get(page);
@@ -363,7 +363,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     const lo = (this.curLo + k) | 0;
     const hi = (lo >>> 0) < (this.curLo >>> 0) ? this.curHi + 1 : this.curHi;
     const i = tlbIndex(lo, hi);
-    if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) return this.u8[this.tlbPhys[i] + (lo & 0xfff)];
+    if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) return this.u8[(this.tlbPhys[i] >>> 0) + (lo & 0xfff)];
     return this.u8[this.xlate(lo, hi, ACC_EXEC, 1)];
   }
 

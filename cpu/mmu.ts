@@ -46,6 +46,7 @@ export class Mmu extends CpuState {
    */
   readonly tlbCodeWrite = new Int32Array(TLB_SIZE).fill(NO_TAG);
   readonly tlbHi = new Int32Array(TLB_SIZE);
+  /** Physical page addresses, stored as int32 (read them with `>>> 0`: memory may be 4 GiB). */
   readonly tlbPhys = new Int32Array(TLB_SIZE);
   /** Bumped on every TLB flush so that cached fetch state can notice. */
   tlbGeneration = 0;
@@ -282,7 +283,7 @@ export class Mmu extends CpuState {
     if (kind === ACC_WRITE) {
       const t = tlbIndex(lo, hi);
       if (this.tlbCodeWrite[t] === (lo & ~0xfff) && this.tlbHi[t] === hi) {
-        const p = this.tlbPhys[t];
+        const p = this.tlbPhys[t] >>> 0;
         if (this.pageFlags[p >>> 12] & PAGE_HAS_CODE) this.writeToCodePage(p >>> 12, lo & 0xfff, size);
         if ((this.pageFlags[p >>> 12] & PAGE_HAS_CODE) === 0) {
           // The decoded code is gone: writes may take the fast path again.
@@ -370,14 +371,14 @@ export class Mmu extends CpuState {
 
   read8(lo: number, hi: number): number {
     const i = tlbIndex(lo, hi);
-    if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) return this.u8[this.tlbPhys[i] + (lo & 0xfff)];
+    if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) return this.u8[(this.tlbPhys[i] >>> 0) + (lo & 0xfff)];
     return this.u8[this.xlate(lo, hi, ACC_READ, 1)];
   }
 
   read16(lo: number, hi: number): number {
     const i = tlbIndex(lo, hi);
     const off = lo & 0xfff;
-    if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffe) return this.view.getUint16(this.tlbPhys[i] + off, true);
+    if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffe) return this.view.getUint16((this.tlbPhys[i] >>> 0) + off, true);
     if (off <= 0xffe) return this.view.getUint16(this.xlate(lo, hi, ACC_READ, 2), true);
     return this.read8(lo, hi) | (this.read8((lo + 1) | 0, hi + (lo === -1 ? 1 : 0)) << 8);
   }
@@ -385,7 +386,7 @@ export class Mmu extends CpuState {
   read32(lo: number, hi: number): number {
     const i = tlbIndex(lo, hi);
     const off = lo & 0xfff;
-    if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffc) return this.view.getInt32(this.tlbPhys[i] + off, true);
+    if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffc) return this.view.getInt32((this.tlbPhys[i] >>> 0) + off, true);
     if (off <= 0xffc) return this.view.getInt32(this.xlate(lo, hi, ACC_READ, 4), true);
     return this.readSplit(lo, hi, 4);
   }
@@ -395,7 +396,7 @@ export class Mmu extends CpuState {
     const i = tlbIndex(lo, hi);
     const off = lo & 0xfff;
     if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xff8) {
-      const p = this.tlbPhys[i] + off;
+      const p = (this.tlbPhys[i] >>> 0) + off;
       this.rhi = this.view.getInt32(p + 4, true);
       return this.view.getInt32(p, true);
     }
@@ -423,7 +424,7 @@ export class Mmu extends CpuState {
   write8(lo: number, hi: number, v: number): void {
     const i = tlbIndex(lo, hi);
     if (this.tlbWrite[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) {
-      this.u8[this.tlbPhys[i] + (lo & 0xfff)] = v;
+      this.u8[(this.tlbPhys[i] >>> 0) + (lo & 0xfff)] = v;
       return;
     }
     this.u8[this.xlate(lo, hi, ACC_WRITE, 1)] = v;
@@ -433,7 +434,7 @@ export class Mmu extends CpuState {
     const i = tlbIndex(lo, hi);
     const off = lo & 0xfff;
     if (this.tlbWrite[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffe) {
-      this.view.setUint16(this.tlbPhys[i] + off, v, true);
+      this.view.setUint16((this.tlbPhys[i] >>> 0) + off, v, true);
       return;
     }
     if (off <= 0xffe) this.view.setUint16(this.xlate(lo, hi, ACC_WRITE, 2), v, true);
@@ -444,7 +445,7 @@ export class Mmu extends CpuState {
     const i = tlbIndex(lo, hi);
     const off = lo & 0xfff;
     if (this.tlbWrite[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffc) {
-      this.view.setInt32(this.tlbPhys[i] + off, v, true);
+      this.view.setInt32((this.tlbPhys[i] >>> 0) + off, v, true);
       return;
     }
     if (off <= 0xffc) this.view.setInt32(this.xlate(lo, hi, ACC_WRITE, 4), v, true);
@@ -455,7 +456,7 @@ export class Mmu extends CpuState {
     const i = tlbIndex(lo, hi);
     const off = lo & 0xfff;
     if (this.tlbWrite[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xff8) {
-      const p = this.tlbPhys[i] + off;
+      const p = (this.tlbPhys[i] >>> 0) + off;
       this.view.setInt32(p, vLo, true);
       this.view.setInt32(p + 4, vHi, true);
       return;

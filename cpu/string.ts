@@ -74,13 +74,13 @@ function step(c: Cpu, size: number): number {
 /** Physical address for a write of `bytes` bytes (within one page) at (lo, hi), through the TLB. */
 function physWrite(c: Cpu, lo: number, hi: number, bytes: number): number {
   const t = tlbIndex(lo, hi);
-  if (c.tlbWrite[t] === (lo & ~0xfff) && c.tlbHi[t] === hi) return c.tlbPhys[t] + (lo & 0xfff);
+  if (c.tlbWrite[t] === (lo & ~0xfff) && c.tlbHi[t] === hi) return (c.tlbPhys[t] >>> 0) + (lo & 0xfff);
   return c.xlate(lo, hi, ACC_WRITE, bytes);
 }
 
 function physRead(c: Cpu, lo: number, hi: number): number {
   const t = tlbIndex(lo, hi);
-  if (c.tlbRead[t] === (lo & ~0xfff) && c.tlbHi[t] === hi) return c.tlbPhys[t] + (lo & 0xfff);
+  if (c.tlbRead[t] === (lo & ~0xfff) && c.tlbHi[t] === hi) return (c.tlbPhys[t] >>> 0) + (lo & 0xfff);
   return c.xlate(lo, hi, ACC_READ, 1);
 }
 

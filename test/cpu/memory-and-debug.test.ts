@@ -83,6 +83,22 @@ describe('host read-only pages', () => {
   });
 });
 
+describe('4 GiB guests', () => {
+  it('runs with the stack and data above 2 GiB (physical addresses past int32)', () => {
+    const m = createMachine({ memSize: 2 ** 32 });
+    load(
+      m,
+      CODE_BASE,
+      assemble('push $7\npop %rax\nmov $0xc0000000, %rdi\nmov $0x55, %al\nmov $5000, %ecx\nrep stosb\nmov $0xc0000000, %rsi\nmovq $42, 0xff0(%rsi)\nmov 0xff0(%rsi), %rbx\ncall 1f\nhlt\n1: ret\n'),
+    );
+    expect(m.cpu.getGpr(4)).toBe(BigInt(2 ** 32 - 8));
+    expect(runUntilStop(m)).toBe(StopReason.Halted);
+    expect(m.cpu.getGpr(RBX)).toBe(42n);
+    expect(m.mem.u8[0xc0000000 + 4999]).toBe(0x55);
+    expect(m.mem.u8[0xc0000000 + 5000]).toBe(0);
+  });
+});
+
 describe('TLB', () => {
   it('keeps two streams exactly 16 MiB apart correct (and fast paths coherent)', () => {
     const m = createMachine({ memSize: 64 << 20 });

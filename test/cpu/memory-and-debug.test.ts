@@ -97,6 +97,16 @@ describe('4 GiB guests', () => {
     expect(m.mem.u8[0xc0000000 + 4999]).toBe(0x55);
     expect(m.mem.u8[0xc0000000 + 5000]).toBe(0);
   });
+
+  it('stops a store to a host read-only page (page flags cover all 4 GiB)', () => {
+    const m = createMachine({ memSize: 2 ** 32 });
+    load(m, CODE_BASE, assemble('lea 1f(%rip), %rax\nmovb $0xc3, (%rax)\nhlt\n1: nop\n'));
+    m.mem.protectReadOnly(CODE_BASE, CODE_BASE + 0x1000);
+    m.mem.protectReadOnly(2 ** 32 - 0x1000, 2 ** 32);
+    expect(runUntilStop(m)).toBe(StopReason.HostFault);
+    expect(m.cpu.stopInfo.rip).toBe(BigInt(CODE_BASE + 7));
+    expect(m.mem.pageFlags[2 ** 20 - 1] & 1).toBe(1);
+  });
 });
 
 describe('TLB', () => {

@@ -19,6 +19,8 @@ export const OUT = 17;
 export const MX_IE = 1, MX_DE = 2, MX_ZE = 4, MX_OE = 8, MX_UE = 16, MX_PE = 32;
 export const MX_DAZ = 1 << 6;
 export const MX_FTZ = 1 << 15;
+/** The underflow mask bit. */
+const MX_UM = 1 << 11;
 
 /** #UD unless SSE is enabled (CR4.OSFXSR, CR0.EM clear); #NM if CR0.TS. */
 export function sseCheck(c: Cpu): void {
@@ -294,7 +296,9 @@ export function roundResult(c: Cpu, d: number, e: number, single: boolean): numb
     else if (mode === 3 && ((dir < 0 && r > 0) || (dir > 0 && r < 0))) r = single ? (r > 0 ? nextDown32(r) : nextUp32(r)) : r > 0 ? nextDown64(r) : nextUp64(r);
   }
   if ((r !== 0 && Math.abs(r) < (single ? MIN_NORMAL32 : MIN_NORMAL64)) || (r === 0 && dir !== 0)) {
-    if ((c.mxcsr & MX_FTZ) !== 0) {
+    // Tiny: with UM masked, underflow is reported only if inexact; unmasked, on tininess alone.
+    if ((c.mxcsr & MX_UM) === 0) pending |= MX_UE;
+    else if ((c.mxcsr & MX_FTZ) !== 0) {
       pending |= MX_UE | MX_PE;
       r = d < 0 || (d === 0 && 1 / d < 0) ? -0 : 0;
     } else if (dir !== 0) pending |= MX_UE;

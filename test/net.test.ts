@@ -101,6 +101,22 @@ describe.skipIf(!isRoot)('network samples (root, private netns)', () => {
     expect(t.output()).toContain('SUCCESS');
   });
 
+  it('net_2if limit: two concurrent floods of 50000, none lost (bats "net_2if hvt")', async () => {
+    const t = start(['--net:service0=tndr0', '--net:service1=tndr1', '--', sample('net_2if'), 'limit']);
+    await t.waitFor('serving 10.1.0.2');
+    const flood = (ip: string) => new Promise<string>((resolve) => {
+      const p = spawn('ip', ['netns', 'exec', NS, 'timeout', '60', 'ping', '-fq', '-c', '50000', ip]);
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.on('close', () => resolve(out));
+    });
+    const [a, b] = await Promise.all([flood('10.0.0.2'), flood('10.1.0.2')]);
+    expect(a).toContain('50000 received');
+    expect(b).toContain('50000 received');
+    expect(await t.exit).toBe(0);
+    expect(t.output()).toContain('SUCCESS');
+  });
+
   it('net_2if serves two interfaces', async () => {
     const t = start(['--net:service0=tndr0', '--net:service1=tndr1', '--', sample('net_2if')]);
     await t.waitFor('serving 10.1.0.2');

@@ -144,4 +144,17 @@ describe('sample guests', () => {
     const g = spawnSync('gdb', ['-batch', '-nx', '-ex', 'p/x $pc', '-ex', 'bt 1', sample('dumpcore'), core], { encoding: 'utf8' });
     expect(g.stdout).toMatch(/\$1 = 0x10[0-9a-f]{4}/);
   });
+
+  it('dumpcore of a trap reports the faulting context from the trap frame', () => {
+    const dir = path.join(tmp.dir, 'trapcores');
+    fs.mkdirSync(dir);
+    const r = runTender([`--dumpcore=${dir}`, sample('exception')]);
+    expectAbort(r);
+    const rip = /trap: type=#PF ec=0x2 rip=(0x[0-9a-f]+) rsp=(0x[0-9a-f]+)/.exec(r.stdout);
+    expect(rip, r.output).not.toBeNull();
+    const core = path.join(dir, fs.readdirSync(dir)[0]);
+    const g = spawnSync('gdb', ['-batch', '-nx', '-ex', 'p/x $pc', '-ex', 'p/x $sp', sample('exception'), core], { encoding: 'utf8' });
+    expect(g.stdout).toContain(`$1 = ${rip![1]}`);
+    expect(g.stdout).toContain(`$2 = ${rip![2]}`);
+  });
 });

@@ -27,26 +27,26 @@ export class BlockDevice {
     return new BlockDevice(path, fd, capacity);
   }
 
-  /** Reads exactly `target.length` bytes at `offset`; a short read or error is fatal. */
-  read(target: Uint8Array, offset: number): void {
+  /** Reads exactly `length` bytes at file `offset` into buffer[start…]; short or failed is fatal. */
+  read(buffer: Uint8Array, start: number, length: number, offset: number): void {
     let n: number;
     try {
-      n = fs.readSync(this.fd, target, 0, target.length, offset);
+      n = fs.readSync(this.fd, buffer, start, length, offset);
     } catch (e) {
       throw new TenderError(`Fatal error when reading: ${strerror(e)}`);
     }
-    if (n !== target.length) throw new TenderError(`Fatal error: read only ${n} out of ${target.length} bytes`);
+    if (n !== length) throw new TenderError(`Fatal error: read only ${n} out of ${length} bytes`);
   }
 
-  /** Writes all of `source` at `offset`; a short write or error is fatal. */
-  write(source: Uint8Array, offset: number): void {
+  /** Writes buffer[start, start + length) at file `offset`; short or failed is fatal. */
+  write(buffer: Uint8Array, start: number, length: number, offset: number): void {
     let n: number;
     try {
-      n = fs.writeSync(this.fd, source, 0, source.length, offset);
+      n = fs.writeSync(this.fd, buffer, start, length, offset);
     } catch (e) {
       throw new TenderError(`Fatal error when writing: ${strerror(e)}`);
     }
-    if (n !== source.length) throw new TenderError(`Fatal error: wrote only ${n} out of ${source.length} bytes`);
+    if (n !== length) throw new TenderError(`Fatal error: wrote only ${n} out of ${length} bytes`);
   }
 
   close(): void {

@@ -10,11 +10,12 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 export class Console {
   constructor(private readonly fd = 1) {}
 
-  write(bytes: Uint8Array): void {
+  /** Writes bytes[start, start + length) completely. */
+  write(bytes: Uint8Array, start = 0, length = bytes.length - start): void {
     let done = 0;
-    while (done < bytes.length) {
+    while (done < length) {
       try {
-        done += fs.writeSync(this.fd, bytes, done, bytes.length - done);
+        done += fs.writeSync(this.fd, bytes, start + done, length - done);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
         Atomics.wait(pause, 0, 0, 1);

@@ -186,7 +186,7 @@ export class Hypercalls implements IoBus {
   private puts(argGpa: number): void {
     const s = this.struct(argGpa, HC_PUTS_SIZE);
     const data = this.buffer(s + HC_PUTS_DATA, s + HC_PUTS_LEN);
-    this.devices.console.write(this.memory.u8.subarray(data, data + this.lo(s + HC_PUTS_LEN)));
+    this.devices.console.write(this.memory.u8, data, this.lo(s + HC_PUTS_LEN));
   }
 
   private poll(argGpa: number): void {
@@ -235,7 +235,7 @@ export class Hypercalls implements IoBus {
     const s = this.struct(argGpa, HC_BLOCK_SIZE);
     const req = this.blockRequest(s);
     if (req === null) return this.setRet(s + HC_BLOCK_RET, SOLO5_R_EINVAL);
-    req.device.write(this.memory.u8.subarray(req.data, req.data + req.len), req.offset);
+    req.device.write(this.memory.u8, req.data, req.len, req.offset);
     this.setRet(s + HC_BLOCK_RET, SOLO5_R_OK);
   }
 
@@ -244,7 +244,7 @@ export class Hypercalls implements IoBus {
     const req = this.blockRequest(s);
     if (req === null) return this.setRet(s + HC_BLOCK_RET, SOLO5_R_EINVAL);
     this.checkWritable(req.data, req.len);
-    req.device.read(this.memory.u8.subarray(req.data, req.data + req.len), req.offset);
+    req.device.read(this.memory.u8, req.data, req.len, req.offset);
     this.memory.written(req.data, req.len);
     this.setRet(s + HC_BLOCK_RET, SOLO5_R_OK);
   }

@@ -52,7 +52,13 @@ async function main(argv: readonly string[]): Promise<number> {
     createProcessor: (memory, io, options) => new Cpu(memory, io, options),
     warn: diagnose,
   });
-  const onSignal = (signal: NodeJS.Signals) => machine.runLoop.deliverSignal(signal === 'SIGINT' ? 2 : 15);
+  // A signal handler runs between CPU slices (or while the guest sleeps or waits for gdb), and
+  // every guest write already reached its file, so the tender can stop right here.
+  const onSignal = (signal: NodeJS.Signals) => {
+    machine.close();
+    diagnose(`Exiting on signal ${signal === 'SIGINT' ? 2 : 15}`);
+    process.exit(1);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {

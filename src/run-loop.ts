@@ -34,7 +34,6 @@ export class RunLoop implements HypercallHost, DebugControl {
   private hypercalls: Hypercalls | null = null;
   private agent: DebugAgent | null = null;
   private pending: Pending | null = null;
-  private signal = 0;
   /** An interrupt asked for between slices, when requestStop would not reach a running CPU. */
   private interruptPending = false;
   private sleeping = false;
@@ -85,7 +84,7 @@ export class RunLoop implements HypercallHost, DebugControl {
     return ready;
   }
 
-  // ---- DebugControl and signals ----
+  // ---- DebugControl ----
 
   interrupt(): void {
     this.interruptPending = true;
@@ -93,18 +92,11 @@ export class RunLoop implements HypercallHost, DebugControl {
     else this.cpu.requestStop();
   }
 
-  /** SIGINT/SIGTERM: the guest stops at the next slice boundary (or sleep) and the tender exits. */
-  deliverSignal(signo: number): void {
-    this.signal = signo;
-    this.interrupt();
-  }
-
   /** Runs the guest until it halts; resolves with the process exit status. Throws TenderError. */
   async run(): Promise<number> {
     const cpu = this.cpu;
     if (this.agent !== null && (await this.agent.attach()) === 'kill') return this.killed();
     for (;;) {
-      this.checkSignal();
       if (this.interruptPending) {
         this.interruptPending = false;
         if (this.agent?.takeInterrupt()) {
@@ -138,7 +130,6 @@ export class RunLoop implements HypercallHost, DebugControl {
           const exit = await this.carryOut(pending);
           if (exit !== null) return exit;
         }
-        this.checkSignal();
         this.interruptPending = false;
         if (this.agent?.takeInterrupt()) return this.debugStop(reason);
         return null;
@@ -167,10 +158,6 @@ export class RunLoop implements HypercallHost, DebugControl {
 
   private killed(): never {
     throw new TenderError('Debugger asked us to quit');
-  }
-
-  private checkSignal(): void {
-    if (this.signal !== 0) throw new TenderError(`Exiting on signal ${this.signal}`);
   }
 
   private async carryOut(pending: Pending): Promise<number | null> {

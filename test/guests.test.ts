@@ -85,26 +85,38 @@ describe('sample guests', () => {
   it('fpu', () => expectSuccess(hvt([sample('fpu')])));
   it('time', () => expectSuccess(hvt([sample('time')])));
 
+  /** Starts the tender, sends `signal` once `marker` is printed, and returns exit status and output. */
+  async function interrupted(args: string[], marker: string, signal: NodeJS.Signals): Promise<{ status: number | null; output: string }> {
+    const child = spawn(process.execPath, [CLI, ...args]);
+    let output = '';
+    const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) => {
+      const onData = (d: Buffer) => {
+        output += d.toString('latin1');
+        if (output.includes(marker)) resolve();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      void exit.then(() => resolve());
+    });
+    child.kill(signal);
+    return { status: await exit, output };
+  }
+
   for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
     it(`${signal} ends a guest sleeping in POLL: "Exiting on signal ${number}", exit 1`, async () => {
-      const child = spawn(process.execPath, [CLI, '--mem=4096', sample('time')]);
-      let output = '';
-      const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
-      await new Promise<void>((resolve) => {
-        const onData = (d: Buffer) => {
-          output += d.toString('latin1');
-          if (output.includes('yield 1:')) resolve();
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        void exit.then(() => resolve());
-      });
-      child.kill(signal);
-      expect(await exit).toBe(1);
-      expect(output).toContain(`tender: Exiting on signal ${number}`);
-      expect(output).not.toContain('SUCCESS');
+      const r = await interrupted(['--mem=4096', sample('time')], 'yield 1:', signal);
+      expect(r.output).toContain(`tender: Exiting on signal ${number}`);
+      expect(r.output).not.toContain('SUCCESS');
+      expect(r.status).toBe(1);
     });
   }
+
+  it('SIGINT ends a tender waiting for gdb', async () => {
+    const r = await interrupted(['--gdb', '--gdb-port=47391', sample('hello')], 'waiting for gdb', 'SIGINT');
+    expect(r.output).toContain('tender: Exiting on signal 2');
+    expect(r.status).toBe(1);
+  });
 
   for (const sectorSize of [512, 4096]) {
     it(`blk with ${sectorSize}-byte sectors`, () => {

@@ -1,6 +1,6 @@
 /**
  * The run loop with a scripted processor: pending hypercall actions (POLL sleep, HALT, fatal
- * errors), CPU stop reasons and their messages, signals, and the debug agent hand-offs.
+ * errors), CPU stop reasons and their messages, and the debug agent hand-offs.
  */
 import { describe, expect, it } from 'vitest';
 import { StopReason } from '../cpu/interface.js';
@@ -77,17 +77,6 @@ describe('RunLoop', () => {
     await expect(machine([stop(StopReason.HostFault, rip)]).loop.run()).rejects.toThrow('host/guest translation fault: rip=0x100010');
     await expect(machine([stop(StopReason.TripleFault, rip)]).loop.run()).rejects.toThrow('guest triple fault: rip=0x100010 vector=14');
     await expect(machine([stop(StopReason.Halted, rip)]).loop.run()).rejects.toThrow(/HLT.*rip=0x100011/);
-  });
-
-  it('exits on SIGTERM, even from a POLL sleep', async () => {
-    const POLL = 0x100200;
-    const { loop } = machine([(cpu) => {
-      cpu.memory.view.setBigUint64(POLL, 3_600_000_000_000n, true);
-      cpu.io.portOut(0x503, 4, POLL);
-      setImmediate(() => loop.deliverSignal(15));
-      return StopReason.BudgetExhausted;
-    }]);
-    await expect(loop.run()).rejects.toThrow(/^Exiting on signal 15$/);
   });
 
   it('hands debug stops and the exit to the debug agent', async () => {

@@ -23,7 +23,7 @@ import { PAGE_HAS_CODE, PAGE_HOST_READONLY, type GuestMemory } from './memory.js
 import { ACC_EXEC, ACC_READ, ACC_WRITE, Mmu, tlbIndex } from './mmu.js';
 import { MSR_EFER, readMsr, writeMsr } from './msr.js';
 import { getRflags, setArithFlags } from './flags.js';
-import { ARITH_FLAGS, CR0_PG, EFER_LMA, EFER_LME, EFER_NXE, EFER_SCE, IF, TF } from './state.js';
+import { ARITH_FLAGS, CR0_PG, CR0_WP, EFER_LMA, EFER_LME, EFER_NXE, EFER_SCE, IF, TF } from './state.js';
 
 function split(v: bigint): [number, number] {
   const u = BigInt.asUintN(64, v);
@@ -859,6 +859,8 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     if (top !== 0 && top !== -1) return -1;
     const page = this.walk(lo, hi, write ? ACC_WRITE : ACC_READ, false);
     if (page < 0 || page + 4096 > this.memory.size) return -1;
+    // A write needs RW in the tables (CR0.WP is set on hvt; with WP clear CPL 0 may write anyway).
+    if (write && !this.walkWritable && ((this.cr0 & CR0_WP) !== 0 || this.cpl === 3)) return -1;
     return page + (lo & 0xfff);
   }
 

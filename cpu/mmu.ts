@@ -140,7 +140,7 @@ export class Mmu extends CpuState {
   // ---- translation ------------------------------------------------------------------------
 
   /** Result of the last walk: permissions. */
-  private walkWritable = false;
+  protected walkWritable = false;
   private walkUser = false;
   private walkNx = false;
   private walkDirty = false;

@@ -144,7 +144,9 @@ describe('TLB', () => {
     expect(m.cpu.translate(0x10n, false)).toBe(-1);
     expect(m.cpu.translate(0x5123n, false)).toBe(0x5123);
     m.mem.view.setUint32(0x8000 + 5 * 8, 0x5001, true);
-    expect(m.cpu.translate(0x5123n, true)).toBe(0x5123);
+    m.cpu.setControl(3, m.cpu.getControl(3));
+    expect(m.cpu.translate(0x5123n, false)).toBe(0x5123);
+    expect(m.cpu.translate(0x5123n, true)).toBe(-1);
     expect(m.mem.view.getUint32(0x8000 + 5 * 8, true)).toBe(0x5001);
     expect(m.cpu.readLinear(0xfffn, 2)).toBeNull();
     expect(m.cpu.writeLinear(BigInt(DATA_BASE + 0xffe), new Uint8Array([1, 2, 3, 4]))).toBe(true);

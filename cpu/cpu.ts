@@ -5,7 +5,7 @@
  */
 import { decode, type CodeSource } from './decoder.js';
 import { deliverException, TRIPLE_FAULT } from './exceptions.js';
-import { DB, FAULT, GP, hasErrorCode, NP, PF_VEC, STOP } from './fault.js';
+import { DB, FAULT, GP, hasErrorCode, NP, PF_VEC, SS_VEC, STOP } from './fault.js';
 import { fxrstorImage, fxsaveImage } from './fxsave.js';
 import { BASE_RIP, type Insn } from './insn.js';
 import {
@@ -23,7 +23,7 @@ import { PAGE_HAS_CODE, PAGE_HOST_READONLY, type GuestMemory } from './memory.js
 import { ACC_EXEC, ACC_READ, ACC_WRITE, Mmu, tlbIndex } from './mmu.js';
 import { MSR_EFER, readMsr, writeMsr } from './msr.js';
 import { getRflags, setArithFlags } from './flags.js';
-import { ARITH_FLAGS, CR0_PG, EFER_LMA, EFER_LME, EFER_NXE, EFER_SCE, IF, TF } from './state.js';
+import { ARITH_FLAGS, CR0_PG, CR0_WP, EFER_LMA, EFER_LME, EFER_NXE, EFER_SCE, IF, TF } from './state.js';
 
 function split(v: bigint): [number, number] {
   const u = BigInt.asUintN(64, v);
@@ -502,10 +502,17 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     this.setReg(size, size === 1 ? i.reg8 : i.reg, lo, hi);
   }
 
+  /** A stack access at a non-canonical address is #SS(0), not #GP. */
+  private stackCanonical(hi: number): void {
+    const t = hi >> 15;
+    if (t !== 0 && t !== -1) this.raise(SS_VEC, 0);
+  }
+
   push64(lo: number, hi: number): void {
     const sLo = this.r[8];
     const nLo = (sLo - 8) | 0;
     const nHi = (sLo >>> 0) < 8 ? (this.r[9] - 1) | 0 : this.r[9];
+    this.stackCanonical(nHi);
     this.write64(nLo, nHi, lo, hi);
     this.r[8] = nLo;
     this.r[9] = nHi;
@@ -515,6 +522,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     const sLo = this.r[8];
     const nLo = (sLo - 2) | 0;
     const nHi = (sLo >>> 0) < 2 ? (this.r[9] - 1) | 0 : this.r[9];
+    this.stackCanonical(nHi);
     this.write16(nLo, nHi, v);
     this.r[8] = nLo;
     this.r[9] = nHi;
@@ -530,6 +538,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   pop64(): number {
     const sLo = this.r[8];
     const sHi = this.r[9];
+    this.stackCanonical(sHi);
     const v = this.read64(sLo, sHi);
     const nLo = (sLo + 8) | 0;
     this.r[8] = nLo;
@@ -540,6 +549,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   pop16(): number {
     const sLo = this.r[8];
     const sHi = this.r[9];
+    this.stackCanonical(sHi);
     const v = this.read16(sLo, sHi);
     const nLo = (sLo + 2) | 0;
     this.r[8] = nLo;
@@ -557,6 +567,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
 
   /** Reads the value a pop of `size` would return, without popping (hi word in rhi). */
   peekSized(size: number): number {
+    this.stackCanonical(this.r[9]);
     if (size === 2) {
       this.rhi = 0;
       return this.read16(this.r[8], this.r[9]);
@@ -848,6 +859,8 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     if (top !== 0 && top !== -1) return -1;
     const page = this.walk(lo, hi, write ? ACC_WRITE : ACC_READ, false);
     if (page < 0 || page + 4096 > this.memory.size) return -1;
+    // A write needs RW in the tables (CR0.WP is set on hvt; with WP clear CPL 0 may write anyway).
+    if (write && !this.walkWritable && ((this.cr0 & CR0_WP) !== 0 || this.cpl === 3)) return -1;
     return page + (lo & 0xfff);
   }
 

@@ -140,7 +140,7 @@ export class Mmu extends CpuState {
   // ---- translation ------------------------------------------------------------------------
 
   /** Result of the last walk: permissions. */
-  private walkWritable = false;
+  protected walkWritable = false;
   private walkUser = false;
   private walkNx = false;
   private walkDirty = false;
@@ -472,9 +472,9 @@ export class Mmu extends CpuState {
   private writeSplit(lo: number, hi: number, size: number, vLo: number, vHi: number): void {
     const endLo = (lo + size - 1) | 0;
     const endHi = (endLo >>> 0) < (lo >>> 0) ? hi + 1 : hi;
-    const p0 = this.xlate(lo, hi, ACC_WRITE, size);
-    const p1 = this.xlate(endLo & ~0xfff, endHi, ACC_WRITE, 1);
     const first = 4096 - (lo & 0xfff);
+    const p0 = this.xlate(lo, hi, ACC_WRITE, first);
+    const p1 = this.xlate(endLo & ~0xfff, endHi, ACC_WRITE, size - first);
     for (let k = 0; k < size; k++) {
       const b = k < 4 ? (vLo >>> (8 * k)) & 0xff : (vHi >>> (8 * (k - 4))) & 0xff;
       this.u8[k < first ? p0 + k : p1 + (k - first)] = b;

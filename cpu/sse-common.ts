@@ -198,6 +198,15 @@ export function twoProdErr(a: number, b: number, p: number): number {
   return al * bl - (p - ah * bh - al * bh - ah * bl);
 }
 
+/**
+ * Magnitudes for which the unscaled error-free transformations can neither overflow (splitting
+ * multiplies by 2^27) nor lose the error term to underflow (products of two such values).
+ */
+function safe(x: number): boolean {
+  const a = Math.abs(x);
+  return a > 1e-140 && a < 1e140;
+}
+
 /** k such that |x| * 2^-k is in [1, 2), for finite non-zero x (subnormals included). */
 function exponentOf(x: number): number {
   sf64[0] = x;
@@ -226,6 +235,7 @@ function scale(x: number, k: number): number {
  */
 export function mulErrSign(a: number, b: number, d: number): number {
   if (a === 0 || b === 0 || !isFinite(d)) return 0;
+  if (safe(a) && safe(b)) return twoProdErr(a, b, d);
   const ka = exponentOf(a);
   const kb = exponentOf(b);
   const as = scale(a, -ka);
@@ -238,6 +248,11 @@ export function mulErrSign(a: number, b: number, d: number): number {
 /** The sign of (a/b - q), q being a/b rounded, for finite a and non-zero finite b. */
 export function divErrSign(a: number, b: number, q: number): number {
   if (a === 0 || !isFinite(q)) return 0;
+  if (safe(a) && safe(b) && safe(q)) {
+    const pq = q * b;
+    const rem = a - pq - twoProdErr(q, b, pq);
+    return b < 0 ? -rem : rem;
+  }
   const ka = exponentOf(a);
   const kb = exponentOf(b);
   const as = scale(a, -ka);
@@ -251,6 +266,10 @@ export function divErrSign(a: number, b: number, q: number): number {
 /** The sign of (sqrt(a) - s), s being sqrt(a) rounded, for finite positive a. */
 export function sqrtErrSign(a: number, s: number): number {
   if (a === 0) return 0;
+  if (safe(a)) {
+    const p = s * s;
+    return a - p - twoProdErr(s, s, p);
+  }
   const k = exponentOf(a) & ~1;
   const as = scale(a, -k);
   const ss = scale(s, -(k >> 1));

@@ -72,6 +72,11 @@ const ops: Op[] = [
     sizes: [1, 4, 8],
     defined: () => ALL,
   })),
+  ...['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'].map((cc) => ({
+    text: `cmp B, A\n  mov $0, %ecx\n  j${cc} 1f\n  mov $1, %ecx\n1:\n  sub $1, A\n  mov $0, %edx\n  j${cc} 1f\n  mov $1, %edx\n1:`,
+    sizes: [1, 2, 4, 8],
+    defined: () => ALL,
+  })),
   { text: 'movsbq %al, %rbx\n  movzwl %ax, %ecx\n  movslq %eax, %rdx', sizes: [8], defined: () => ALL },
   { text: 'cbtw\n  cwtl\n  cltq\n  cqto', sizes: [8], defined: () => ALL },
   { text: 'xchg B, A', sizes: [1, 2, 4, 8], defined: () => ALL },
@@ -108,7 +113,7 @@ function buildCases(): { source: string; cases: Case[] } {
           const min = 1n << BigInt(size * 8 - 1);
           if (op.signed && (a & mask) === min && (b & mask) === mask) continue;
           const init = [0x2, 0x2 | CF, 0x2 | ALL, 0x2 | ZF | OF][flagSeed++ & 3];
-          const text = op.text.replace('A', REG_A[size]).replace('B', REG_B[size]);
+          const text = op.text.replaceAll('A', REG_A[size]).replaceAll('B', REG_B[size]);
           src += `  mov $${a}, %rax\n  mov $${op.count ? 0x5a5a5a5a5a5a5a5an : b}, %rbx\n  mov $${op.count ? b : 0x1234n}, %rcx\n  mov $0x77, %rdx\n  pushq $${init}\n  popfq\n  ${text}\n`;
           src += '  mov %rdx, 32(%rdi)\n  pushfq\n  pop %rdx\n  mov %rax, (%rdi)\n  mov %rdx, 8(%rdi)\n  mov %rbx, 16(%rdi)\n  mov %rcx, 24(%rdi)\n  add $40, %rdi\n';
           cases.push({ op, size, count: op.count ? Number(b) & (size === 8 ? 63 : 31) : -1, a, b });

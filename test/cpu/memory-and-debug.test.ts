@@ -29,6 +29,21 @@ describe('self-modifying code', () => {
     expect(counterAt).toBe(1000);
   });
 
+  it('sees a page-crossing store that rewrites code at the start of the next page', () => {
+    const m = createMachine();
+    const page2 = DATA_BASE + 0x1000;
+    // Code at page2+1: "mov $1, %eax; hlt" (byte 0 of the page is not code); run it once.
+    load(m, page2 + 1, assemble('mov $1, %eax\nhlt\n', page2 + 1));
+    m.cpu.setRip(BigInt(page2 + 1));
+    expect(runUntilStop(m)).toBe(StopReason.Halted);
+    // An 8-byte store at page2-4 reaches page2+0..+3: the opcode (unchanged) and the immediate.
+    load(m, CODE_BASE, assemble(`movabs $0x002ab80000000000, %rax\nmov %rax, ${page2 - 4}\njmp *%rbx\n`));
+    m.cpu.setGpr(RBX, BigInt(page2 + 1));
+    m.cpu.setRip(BigInt(CODE_BASE));
+    expect(runUntilStop(m)).toBe(StopReason.Halted);
+    expect(m.cpu.getGpr(RAX)).toBe(0x2an);
+  });
+
   it('sees code written by a device through memory.written()', () => {
     const m = createMachine();
     load(m, CODE_BASE, assemble('mov $1, %eax\nhlt\njmp .-1\n'));
@@ -144,7 +159,9 @@ describe('TLB', () => {
     expect(m.cpu.translate(0x10n, false)).toBe(-1);
     expect(m.cpu.translate(0x5123n, false)).toBe(0x5123);
     m.mem.view.setUint32(0x8000 + 5 * 8, 0x5001, true);
-    expect(m.cpu.translate(0x5123n, true)).toBe(0x5123);
+    m.cpu.setControl(3, m.cpu.getControl(3));
+    expect(m.cpu.translate(0x5123n, false)).toBe(0x5123);
+    expect(m.cpu.translate(0x5123n, true)).toBe(-1);
     expect(m.mem.view.getUint32(0x8000 + 5 * 8, true)).toBe(0x5001);
     expect(m.cpu.readLinear(0xfffn, 2)).toBeNull();
     expect(m.cpu.writeLinear(BigInt(DATA_BASE + 0xffe), new Uint8Array([1, 2, 3, 4]))).toBe(true);

@@ -21,7 +21,7 @@ export function runNative(source: string, words: number): BigUint64Array {
       `#include <stdio.h>\n#include <stdlib.h>\nvoid run_cases(unsigned long *);\n` +
         `int main(void){unsigned long *b=aligned_alloc(64,${words * 8 + 64});run_cases(b);fwrite(b,8,${words},stdout);return 0;}\n`,
     );
-    execFileSync('gcc', ['-O0', '-o', join(dir, 'prog'), join(dir, 'main.c'), join(dir, 'cases.s')]);
+    execFileSync('gcc', ['-O0', '-o', join(dir, 'prog'), join(dir, 'main.c'), join(dir, 'cases.s')], { maxBuffer: 64 << 20 });
     const out = execFileSync(join(dir, 'prog'), { maxBuffer: 256 << 20 });
     return new BigUint64Array(out.buffer.slice(out.byteOffset, out.byteOffset + words * 8));
   } finally {

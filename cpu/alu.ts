@@ -268,6 +268,36 @@ function ri64(c: Cpu, i: Insn): void {
   fast64(c, i.sub, i.dst, c.r[i.dst << 1], c.r[(i.dst << 1) + 1], i.imm, i.imm >> 31);
 }
 
+/** op reg, [mem] (or CMP/TEST [mem], reg when `src` is 1: memory is the first operand). */
+function memReg32(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const m = c.read32(c.eaLo, c.eaHi);
+  const r = c.r[i.reg << 1];
+  if (i.src === 1) fast32(c, i.sub, i.dst, m, r);
+  else fast32(c, i.sub, i.dst, r, m);
+}
+
+function memReg64(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const m = c.read64(c.eaLo, c.eaHi);
+  const mHi = c.rhi;
+  const k = i.reg << 1;
+  if (i.src === 1) fast64(c, i.sub, i.dst, m, mHi, c.r[k], c.r[k + 1]);
+  else fast64(c, i.sub, i.dst, c.r[k], c.r[k + 1], m, mHi);
+}
+
+/** CMP/TEST [mem], imm. */
+function memImm32(c: Cpu, i: Insn): void {
+  c.ea(i);
+  fast32(c, i.sub, 0, c.read32(c.eaLo, c.eaHi), i.imm);
+}
+
+function memImm64(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const m = c.read64(c.eaLo, c.eaHi);
+  fast64(c, i.sub, 0, m, c.rhi, i.imm, i.imm >> 31);
+}
+
 /** ADC/SBB need the carry: they keep the general handler. */
 function fastOp(op: number): boolean {
   return op !== ALU_ADC && op !== ALU_SBB;
@@ -275,8 +305,17 @@ function fastOp(op: number): boolean {
 
 function specializeRR(i: Insn): Handler | null {
   const op = i.opcode >= 0x84 ? ALU_TEST : (i.opcode >> 3) & 7;
-  if (i.mod !== 3 || (i.osize !== 4 && i.osize !== 8) || !fastOp(op)) return null;
+  if ((i.osize !== 4 && i.osize !== 8) || !fastOp(op)) return null;
   const toRm = (i.opcode & 2) === 0;
+  if (i.mod !== 3) {
+    // Loads into a register, and compares with memory; read-modify-write stays general.
+    const compare = op === ALU_CMP || op === ALU_TEST;
+    if (toRm && !compare) return null;
+    i.sub = op;
+    i.dst = i.reg;
+    i.src = toRm ? 1 : 0;
+    return i.osize === 8 ? memReg64 : memReg32;
+  }
   i.sub = op;
   i.dst = toRm ? i.rm : i.reg;
   i.src = toRm ? i.reg : i.rm;
@@ -287,8 +326,11 @@ function specializeRI(i: Insn): Handler | null {
   const op = i.opcode === 0xa9 ? ALU_TEST : i.opcode === 0xf7 ? ALU_TEST : i.opcode < 0x40 ? (i.opcode >> 3) & 7 : i.reg & 7;
   if ((i.osize !== 4 && i.osize !== 8) || !fastOp(op)) return null;
   if (i.opcode < 0x40 || i.opcode === 0xa9) i.dst = 0;
-  else if (i.mod !== 3) return null;
-  else i.dst = i.rm;
+  else if (i.mod !== 3) {
+    if (op !== ALU_CMP && op !== ALU_TEST) return null;
+    i.sub = op;
+    return i.osize === 8 ? memImm64 : memImm32;
+  } else i.dst = i.rm;
   i.sub = op;
   return i.osize === 8 ? ri64 : ri32;
 }

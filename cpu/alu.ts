@@ -69,7 +69,7 @@ export function alu(c: Cpu, op: number, size: number, aLo: number, aHi: number, 
 function aluEG(c: Cpu, i: Insn): void {
   const op = (i.opcode >> 3) & 7;
   const size = i.opcode & 1 ? i.osize : 1;
-  const a = c.readRM(i, size);
+  const a = op === ALU_CMP ? c.readRM(i, size) : c.readRMW(i, size);
   const aHi = c.rhi;
   const b = c.readReg(i, size);
   const r = alu(c, op, size, a, aHi, b, c.rhi);
@@ -100,7 +100,7 @@ function aluAI(c: Cpu, i: Insn): void {
 function aluEI(c: Cpu, i: Insn): void {
   const op = i.reg & 7;
   const size = i.opcode === 0x80 ? 1 : i.osize;
-  const a = c.readRM(i, size);
+  const a = op === ALU_CMP ? c.readRM(i, size) : c.readRMW(i, size);
   const r = alu(c, op, size, a, c.rhi, i.imm, i.imm >> 31);
   if (op !== ALU_CMP) c.writeBackRM(i, size, r, c.tmpHi);
 }
@@ -127,7 +127,7 @@ function testEI(c: Cpu, i: Insn): void {
 function incDec(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   const dec = (i.reg & 7) === 1;
-  const a = c.readRM(i, size);
+  const a = c.readRMW(i, size);
   const aHi = size === 8 ? c.rhi : 0;
   const cf = getCF(c) ? CF : 0;
   let r: number;
@@ -142,13 +142,13 @@ function incDec(c: Cpu, i: Insn): void {
 
 function not(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
-  const a = c.readRM(i, size);
+  const a = c.readRMW(i, size);
   c.writeBackRM(i, size, ~a, ~c.rhi);
 }
 
 function neg(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
-  const a = c.readRM(i, size);
+  const a = c.readRMW(i, size);
   const r = alu(c, ALU_SUB, size, 0, 0, a, c.rhi);
   c.writeBackRM(i, size, r, c.tmpHi);
 }

@@ -7,6 +7,7 @@ import { getCF, LOP_ADC, LOP_ADD, LOP_DEC, LOP_INC, LOP_RESULT, LOP_SBB, LOP_SUB
 import type { Handler, Insn } from './insn.js';
 import { def, defFast, defGroup, F_LOCK, F_MODRM, I_B, I_Z } from './optable.js';
 import { CF, trunc } from './state.js';
+import { tlbIndex } from './mmu.js';
 
 export const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7;
 
@@ -158,7 +159,8 @@ function neg(c: Cpu, i: Insn): void {
 /** TEST as a sub-operation of the fast paths (AND without a result). */
 const ALU_TEST = 8;
 
-function fast32(c: Cpu, op: number, dst: number, a: number, b: number): void {
+/** A 32-bit ADD/SUB/CMP/AND/TEST/OR/XOR: sets the lazy flags and returns the result. */
+function calc32(c: Cpu, op: number, a: number, b: number): number {
   let res: number;
   switch (op) {
     case ALU_ADD:
@@ -192,13 +194,19 @@ function fast32(c: Cpu, op: number, dst: number, a: number, b: number): void {
   }
   c.lsize = 4;
   c.lres = res;
+  return res;
+}
+
+function fast32(c: Cpu, op: number, dst: number, a: number, b: number): void {
+  const res = calc32(c, op, a, b);
   if (op !== ALU_CMP && op !== ALU_TEST) {
     c.r[dst << 1] = res;
     c.r[(dst << 1) + 1] = 0;
   }
 }
 
-function fast64(c: Cpu, op: number, dst: number, aLo: number, aHi: number, bLo: number, bHi: number): void {
+/** The 64-bit form of calc32: returns the lo word, the hi word in c.tmpHi. */
+function calc64(c: Cpu, op: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
   let rLo: number;
   let rHi: number;
   switch (op) {
@@ -245,10 +253,58 @@ function fast64(c: Cpu, op: number, dst: number, aLo: number, aHi: number, bLo: 
   c.lsize = 8;
   c.lres = rLo;
   c.lresHi = rHi;
+  c.tmpHi = rHi;
+  return rLo;
+}
+
+function fast64(c: Cpu, op: number, dst: number, aLo: number, aHi: number, bLo: number, bHi: number): void {
+  const rLo = calc64(c, op, aLo, aHi, bLo, bHi);
   if (op !== ALU_CMP && op !== ALU_TEST) {
     c.r[dst << 1] = rLo;
-    c.r[(dst << 1) + 1] = rHi;
+    c.r[(dst << 1) + 1] = c.tmpHi;
   }
+}
+
+/**
+ * op [mem], reg/imm (32/64-bit ADD OR AND SUB XOR): when the TLB already allows writing the
+ * whole operand, one translation serves the read and the write. Otherwise (first touch, code
+ * page, page crossing, watchpoint) the general handler does it.
+ */
+function rmwPhys(c: Cpu, size: number): number {
+  const lo = c.eaLo;
+  const hi = c.eaHi;
+  const t = tlbIndex(lo, hi);
+  const off = lo & 0xfff;
+  if (c.tlbWrite[t] === (lo & ~0xfff) && c.tlbHi[t] === hi && off <= 4096 - size) return (c.tlbPhys[t] >>> 0) + off;
+  return -1;
+}
+
+function rmw32(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const p = rmwPhys(c, 4);
+  if (p < 0) {
+    if (i.opcode < 0x40) aluEG(c, i);
+    else aluEI(c, i);
+    return;
+  }
+  const v = c.view;
+  v.setInt32(p, calc32(c, i.sub, v.getInt32(p, true), i.src === 1 ? i.imm : c.r[i.reg << 1]), true);
+}
+
+function rmw64(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const p = rmwPhys(c, 8);
+  if (p < 0) {
+    if (i.opcode < 0x40) aluEG(c, i);
+    else aluEI(c, i);
+    return;
+  }
+  const v = c.view;
+  const bLo = i.src === 1 ? i.imm : c.r[i.reg << 1];
+  const bHi = i.src === 1 ? i.imm >> 31 : c.r[(i.reg << 1) + 1];
+  const rLo = calc64(c, i.sub, v.getInt32(p, true), v.getInt32(p + 4, true), bLo, bHi);
+  v.setInt32(p, rLo, true);
+  v.setInt32(p + 4, c.tmpHi, true);
 }
 
 function rr32(c: Cpu, i: Insn): void {
@@ -310,7 +366,11 @@ function specializeRR(i: Insn): Handler | null {
   if (i.mod !== 3) {
     // Loads into a register, and compares with memory; read-modify-write stays general.
     const compare = op === ALU_CMP || op === ALU_TEST;
-    if (toRm && !compare) return null;
+    if (toRm && !compare) {
+      i.sub = op;
+      i.src = 0;
+      return i.osize === 8 ? rmw64 : rmw32;
+    }
     i.sub = op;
     i.dst = i.reg;
     i.src = toRm ? 1 : 0;
@@ -327,9 +387,11 @@ function specializeRI(i: Insn): Handler | null {
   if ((i.osize !== 4 && i.osize !== 8) || !fastOp(op)) return null;
   if (i.opcode < 0x40 || i.opcode === 0xa9) i.dst = 0;
   else if (i.mod !== 3) {
-    if (op !== ALU_CMP && op !== ALU_TEST) return null;
     i.sub = op;
-    return i.osize === 8 ? memImm64 : memImm32;
+    if (op === ALU_CMP || op === ALU_TEST) return i.osize === 8 ? memImm64 : memImm32;
+    if (i.opcode === 0xf7) return null;
+    i.src = 1;
+    return i.osize === 8 ? rmw64 : rmw32;
   } else i.dst = i.rm;
   i.sub = op;
   return i.osize === 8 ? ri64 : ri32;

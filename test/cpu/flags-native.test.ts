@@ -83,6 +83,11 @@ const ops: Op[] = [
   { text: 'mov %rbx, M\n  test A, M', sizes: [1, 2, 4, 8], defined: () => ALL & ~AF },
   { text: 'mov %rbx, M\n  cmpS $-3, M\n  setl %cl\n  cmpS $0x7f, M', sizes: [1, 2, 4, 8], defined: () => ALL },
   { text: 'mov %rbx, M\n  add A, M\n  mov M, %rbx', sizes: [1, 2, 4, 8], defined: () => ALL },
+  ...['add', 'or', 'and', 'sub', 'xor'].map((op) => ({
+    text: `mov %rbx, M\n  ${op} A, M\n  ${op}S $-3, M\n  ${op}S $0x55, M\n  mov M, %rbx`,
+    sizes: [1, 2, 4, 8],
+    defined: () => (op === 'add' || op === 'sub' ? ALL : ALL & ~AF),
+  })),
   { text: 'movsbq %al, %rbx\n  movzwl %ax, %ecx\n  movslq %eax, %rdx', sizes: [8], defined: () => ALL },
   { text: 'cbtw\n  cwtl\n  cltq\n  cqto', sizes: [8], defined: () => ALL },
   { text: 'xchg B, A', sizes: [1, 2, 4, 8], defined: () => ALL },

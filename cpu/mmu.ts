@@ -48,8 +48,6 @@ export class Mmu extends CpuState {
   readonly tlbHi = new Int32Array(TLB_SIZE);
   /** Physical page addresses, stored as int32 (read them with `>>> 0`: memory may be 4 GiB). */
   readonly tlbPhys = new Int32Array(TLB_SIZE);
-  /** Bumped on every TLB flush so that cached fetch state can notice. */
-  tlbGeneration = 0;
 
   /** Exception raised by the current instruction (read by the run loop after FAULT). */
   excVector = 0;
@@ -114,7 +112,6 @@ export class Mmu extends CpuState {
     this.tlbWrite.fill(NO_TAG);
     this.tlbExec.fill(NO_TAG);
     this.tlbCodeWrite.fill(NO_TAG);
-    this.tlbGeneration++;
   }
 
   flushTlbPage(lo: number, hi: number): void {
@@ -123,7 +120,6 @@ export class Mmu extends CpuState {
     this.tlbWrite[i] = NO_TAG;
     this.tlbExec[i] = NO_TAG;
     this.tlbCodeWrite[i] = NO_TAG;
-    this.tlbGeneration++;
   }
 
   /** Removes write permission from every TLB entry mapping physical page `page`. */
@@ -509,6 +505,16 @@ export class Mmu extends CpuState {
       default:
         this.write64(lo, hi, vLo, vHi);
     }
+  }
+
+  /**
+   * Makes sure a later write of `size` bytes at (lo, hi) will not fault, before an instruction
+   * changes any state (a read-modify-write must leave flags untouched when its store faults).
+   */
+  checkWritable(lo: number, hi: number, size: number): void {
+    const t = tlbIndex(lo, hi);
+    if (this.tlbWrite[t] === (lo & ~0xfff) && this.tlbHi[t] === hi && (lo & 0xfff) <= 4096 - size) return;
+    this.probeWrite(lo, hi, size);
   }
 
   /** Checks that [lo, lo+size) is writable without storing anything (for multi-part writes). */

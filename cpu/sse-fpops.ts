@@ -1,0 +1,190 @@
+/**
+ * Single floating-point operations on XMM lanes for the SSE3/SSE4.1 families (horizontal adds,
+ * ADDSUB, DPPS/DPPD): a op b with the x86 NaN rules (first NaN operand wins, quieted; an SNaN
+ * raises IE), DAZ/DE on inputs, and the MXCSR rounding via roundResult. Lanes are x32 indices for
+ * single precision and xf64 indices for double precision, so results may land in scratch lanes
+ * (OUT) and be combined further without leaving the XMM buffer.
+ *
+ * Callers bracket a whole instruction with mxcsrBegin/mxcsrCommit.
+ */
+import type { Cpu } from './cpu.js';
+import {
+  denormIn32,
+  denormIn64,
+  INDEFINITE32,
+  INDEFINITE64_HI,
+  MX_IE,
+  mxcsrRaise,
+  roundResult,
+  twoProdErr,
+  twoSumErr,
+} from './sse-common.js';
+
+/** True when the quiet bit of NaN lane bits is clear. */
+function snan32Bits(bits: number): boolean {
+  return (bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0 && (bits & 0x400000) === 0;
+}
+
+/** Exactly-zero sums are +0 except in round-down, where they are -0 unless both addends are +0. */
+function zeroSum(c: Cpu, a: number, b: number, d: number): number {
+  if (((c.mxcsr >> 13) & 3) !== 1) return d;
+  return 1 / a > 0 && 1 / b > 0 ? 0 : -0;
+}
+
+/** w[o] = w[a] + w[b] (or − when `sub`), single precision. */
+export function add32(c: Cpu, ai: number, bi: number, oi: number, sub: boolean): void {
+  const w = c.x32;
+  const f = c.xf32;
+  const ab = w[ai];
+  const bb = w[bi];
+  let a = f[ai];
+  let b = f[bi];
+  if (a !== a || b !== b) {
+    if (snan32Bits(ab) || snan32Bits(bb)) mxcsrRaise(MX_IE);
+    w[oi] = a !== a ? ab | 0x400000 : bb | 0x400000;
+    return;
+  }
+  a = denormIn32(c, a);
+  b = denormIn32(c, b);
+  if (sub) b = -b;
+  if (!isFinite(a) || !isFinite(b)) {
+    const r = a + b;
+    if (r !== r) {
+      mxcsrRaise(MX_IE);
+      w[oi] = INDEFINITE32;
+    } else f[oi] = r;
+    return;
+  }
+  const d = a + b;
+  const e = twoSumErr(a, b, d);
+  f[oi] = d === 0 && e === 0 ? zeroSum(c, a, b, d) : roundResult(c, d, e, true);
+}
+
+/** w[o] = w[a] * w[b], single precision (the double product of two floats is exact). */
+export function mul32(c: Cpu, ai: number, bi: number, oi: number): void {
+  const w = c.x32;
+  const f = c.xf32;
+  const ab = w[ai];
+  const bb = w[bi];
+  let a = f[ai];
+  let b = f[bi];
+  if (a !== a || b !== b) {
+    if (snan32Bits(ab) || snan32Bits(bb)) mxcsrRaise(MX_IE);
+    w[oi] = a !== a ? ab | 0x400000 : bb | 0x400000;
+    return;
+  }
+  a = denormIn32(c, a);
+  b = denormIn32(c, b);
+  const d = a * b;
+  if (d !== d) {
+    mxcsrRaise(MX_IE);
+    w[oi] = INDEFINITE32;
+    return;
+  }
+  f[oi] = isFinite(a) && isFinite(b) ? roundResult(c, d, 0, true) : d;
+}
+
+function snan64At(w: Int32Array, k: number): boolean {
+  const hi = w[k * 2 + 1];
+  return (hi & 0x7ff00000) === 0x7ff00000 && (hi & 0x80000) === 0 && ((hi & 0xfffff) !== 0 || w[k * 2] !== 0);
+}
+
+/** Copies NaN lane `src` quieted into lane `oi`. */
+function quiet64(w: Int32Array, src: number, oi: number): void {
+  w[oi * 2] = w[src * 2];
+  w[oi * 2 + 1] = w[src * 2 + 1] | 0x80000;
+}
+
+/** f[o] = f[a] + f[b] (or −), double precision. */
+export function add64(c: Cpu, ai: number, bi: number, oi: number, sub: boolean): void {
+  const w = c.x32;
+  const f = c.xf64;
+  let a = f[ai];
+  let b = f[bi];
+  if (a !== a || b !== b) {
+    if (snan64At(w, ai) || snan64At(w, bi)) mxcsrRaise(MX_IE);
+    quiet64(w, a !== a ? ai : bi, oi);
+    return;
+  }
+  a = denormIn64(c, a);
+  b = denormIn64(c, b);
+  if (sub) b = -b;
+  if (!isFinite(a) || !isFinite(b)) {
+    const r = a + b;
+    if (r !== r) {
+      mxcsrRaise(MX_IE);
+      w[oi * 2] = 0;
+      w[oi * 2 + 1] = INDEFINITE64_HI;
+    } else f[oi] = r;
+    return;
+  }
+  const d = a + b;
+  // TwoSum is exact unless the sum overflowed (then roundResult handles the infinity).
+  const e = isFinite(d) ? twoSumErr(a, b, d) : 0;
+  f[oi] = d === 0 && e === 0 ? zeroSum(c, a, b, d) : roundResult(c, d, e, false);
+}
+
+const TWO_M600 = Math.pow(2, -600);
+const TWO_P600 = Math.pow(2, 600);
+/** Below this, Dekker's error terms would fall into the subnormal range and lose bits. */
+const TINY = Math.pow(2, -800);
+
+/**
+ * The sign of the exact error of the rounded product d = fl(a·b) (finite, non-zero operands).
+ * Dekker's split overflows for huge operands and loses bits when the product is subnormal, so
+ * the operands are rescaled by powers of two (exact) into a range where it is exact.
+ */
+function productErr(a: number, b: number, d: number): number {
+  let sa = a;
+  let sb = b;
+  let sd = d;
+  if (Math.abs(a) > 1e290) {
+    sa *= TWO_M600;
+    sd *= TWO_M600;
+  }
+  if (Math.abs(b) > 1e290) {
+    sb *= TWO_M600;
+    sd *= TWO_M600;
+  }
+  if (d === 0) return (a < 0) !== (b < 0) ? -1 : 1;
+  if (Math.abs(d) < TINY) {
+    // Tiny product: scale the operands up so their product is comfortably normal, then compare
+    // with the scaled rounded result (exact) to see which side the exact product lies on.
+    const up = Math.abs(sa) < 1 ? 0 : 1;
+    if (up === 0) sa *= TWO_P600;
+    else sb *= TWO_P600;
+    const p = sa * sb;
+    const pe = twoProdErr(sa, sb, p);
+    const scaled = d * TWO_P600;
+    const diff = p - scaled;
+    return diff !== 0 ? diff : pe;
+  }
+  return twoProdErr(sa, sb, sd);
+}
+
+/** f[o] = f[a] * f[b], double precision. */
+export function mul64(c: Cpu, ai: number, bi: number, oi: number): void {
+  const w = c.x32;
+  const f = c.xf64;
+  let a = f[ai];
+  let b = f[bi];
+  if (a !== a || b !== b) {
+    if (snan64At(w, ai) || snan64At(w, bi)) mxcsrRaise(MX_IE);
+    quiet64(w, a !== a ? ai : bi, oi);
+    return;
+  }
+  a = denormIn64(c, a);
+  b = denormIn64(c, b);
+  const d = a * b;
+  if (d !== d) {
+    mxcsrRaise(MX_IE);
+    w[oi * 2] = 0;
+    w[oi * 2 + 1] = INDEFINITE64_HI;
+    return;
+  }
+  if (!isFinite(a) || !isFinite(b) || a === 0 || b === 0) {
+    f[oi] = d;
+    return;
+  }
+  f[oi] = roundResult(c, d, isFinite(d) ? productErr(a, b, d) : 0, false);
+}

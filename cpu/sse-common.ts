@@ -201,6 +201,7 @@ export function twoProdErr(a: number, b: number, p: number): number {
 export function roundResult(c: Cpu, d: number, e: number, single: boolean): number {
   const mode = (c.mxcsr >> 13) & 3;
   const max = single ? MAX32 : MAX64;
+  if (single && Math.abs(d) > MAX32) return overflow32(d, e, mode);
   let r = single ? Math.fround(d) : d;
   const diff = d - r;
   const dir = diff !== 0 ? diff : e;
@@ -228,6 +229,28 @@ export function roundResult(c: Cpu, d: number, e: number, single: boolean): numb
     } else if (dir !== 0) pending |= MX_UE;
   }
   return r;
+}
+
+const TWO128 = 3.402823669209385e38;
+/** Halfway between the largest float and 2^128. */
+const OVERFLOW_TIE32 = TWO128 - Math.pow(2, 103);
+
+/**
+ * Single-precision rounding of d + e when |d| exceeds the largest float: overflow (OE) happens
+ * when rounding with an unbounded exponent gives 2^128 or more, which depends on the mode; a
+ * rounding toward zero below 2^128 gives the largest float with only PE.
+ */
+function overflow32(d: number, e: number, mode: number): number {
+  const neg = d < 0;
+  const ad = Math.abs(d);
+  const towardZero = mode === 3 || (mode === 1 && !neg) || (mode === 2 && neg);
+  let over: boolean;
+  if (ad >= TWO128) over = true;
+  else if (mode === 0) over = ad > OVERFLOW_TIE32 || (ad === OVERFLOW_TIE32 && (e === 0 || e > 0 !== neg));
+  else over = !towardZero;
+  pending |= over ? MX_OE | MX_PE : MX_PE;
+  if (over && !towardZero) return neg ? -Infinity : Infinity;
+  return neg ? -MAX32 : MAX32;
 }
 
 /** DAZ: denormal inputs read as signed zero; otherwise they raise DE. */

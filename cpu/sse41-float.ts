@@ -5,7 +5,7 @@
 import type { Cpu } from './cpu.js';
 import type { Insn } from './insn.js';
 import { def, F_MODRM, F_SSE, I_B, V_66 } from './optable.js';
-import { copyXmm, MX_DAZ, MX_IE, MX_PE, mxcsrBegin, mxcsrCommit, mxcsrRaise, OUT, sseCheck, xmmSrc } from './sse-common.js';
+import { copyXmm, MX_DAZ, MX_IE, MX_PE, mxcsrBegin, mxcsrCommit, mxcsrRaise, OUT, sseCheck, TMP, xmmSrc } from './sse-common.js';
 import { add32, add64, mul32, mul64 } from './sse-fpops.js';
 
 /** 66 0F 3A 0C/0D BLENDPS/BLENDPD: elements of the source where imm8 has a bit set. */
@@ -32,8 +32,10 @@ function blendVar(c: Cpu, i: Insn): void {
 }
 
 /**
- * 66 0F 3A 40 DPPS: products of the lanes selected by imm8[7:4] (others +0), summed as
- * (p0 + p1) + (p2 + p3) with rounding at each step, broadcast to the lanes in imm8[3:0].
+ * 66 0F 3A 40 DPPS: products of the lanes selected by imm8[7:4] (others +0), summed pairwise
+ * with rounding at each step, written to the lanes in imm8[3:0] (others +0). The values agree
+ * in every lane, but which NaN survives does not: measured on hardware, lane k is
+ * s[k] + s[k^2] with s[k] = p[k^1] + p[k], so each lane's sum is computed in its own order.
  */
 function dpps(c: Cpu, i: Insn): void {
   sseCheck(c);
@@ -41,26 +43,27 @@ function dpps(c: Cpu, i: Insn): void {
   const d = i.reg;
   const w = c.x32;
   const o = OUT * 4;
+  const t = TMP * 4;
   mxcsrBegin();
   for (let k = 0; k < 4; k++) {
     if ((i.imm >> (4 + k)) & 1) mul32(c, d * 4 + k, s * 4 + k, o + k);
     else w[o + k] = 0;
   }
-  add32(c, o, o + 1, o, false);
-  add32(c, o + 2, o + 3, o + 2, false);
-  add32(c, o, o + 2, o, false);
+  // The source is no longer needed, so TMP holds the pair sums.
+  for (let k = 0; k < 4; k++) add32(c, o + (k ^ 1), o + k, t + k, false);
+  for (let k = 0; k < 4; k++) add32(c, t + k, t + (k ^ 2), o + k, false);
   mxcsrCommit(c);
-  const r = w[o];
-  for (let k = 0; k < 4; k++) w[d * 4 + k] = (i.imm >> k) & 1 ? r : 0;
+  for (let k = 0; k < 4; k++) w[d * 4 + k] = (i.imm >> k) & 1 ? w[o + k] : 0;
 }
 
-/** 66 0F 3A 41 DPPD: the double-precision version with two lanes. */
+/** 66 0F 3A 41 DPPD: the double-precision version; lane k is p[k] + p[k^1] (hardware's NaN order). */
 function dppd(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   const d = i.reg;
   const w = c.x32;
   const o = OUT * 2;
+  const t = TMP * 2;
   mxcsrBegin();
   for (let k = 0; k < 2; k++) {
     if ((i.imm >> (4 + k)) & 1) mul64(c, d * 2 + k, s * 2 + k, o + k);
@@ -69,14 +72,13 @@ function dppd(c: Cpu, i: Insn): void {
       w[(o + k) * 2 + 1] = 0;
     }
   }
-  add64(c, o, o + 1, o, false);
+  add64(c, o, o + 1, t, false);
+  add64(c, o + 1, o, t + 1, false);
   mxcsrCommit(c);
-  const lo = w[o * 2];
-  const hi = w[o * 2 + 1];
   for (let k = 0; k < 2; k++) {
     const on = (i.imm >> k) & 1;
-    w[d * 4 + k * 2] = on ? lo : 0;
-    w[d * 4 + k * 2 + 1] = on ? hi : 0;
+    w[d * 4 + k * 2] = on ? w[(t + k) * 2] : 0;
+    w[d * 4 + k * 2 + 1] = on ? w[(t + k) * 2 + 1] : 0;
   }
 }
 

@@ -183,7 +183,7 @@ export function runEmulated(forms: Form[], states: Uint8Array): Uint8Array {
   load(m, CODE_BASE, assemble(`${driver}\n${formsAsm(forms)}`));
   load(m, DATA_BASE, states);
   const stop = runUntilStop(m, 1e9);
-  if (stop !== StopReason.Halted) throw new Error(`guest stopped with ${StopReason[stop]} at rip ${m.cpu.getRip().toString(16)}`);
+  if (stop !== StopReason.Halted) throw new Error(`guest stopped (reason ${stop}, vector ${m.cpu.stopInfo.vector}) at rip ${m.cpu.getRip().toString(16)}`);
   return m.mem.u8.slice(DATA_BASE, DATA_BASE + states.length);
 }
 

@@ -14,6 +14,7 @@ import {
   INDEFINITE32,
   INDEFINITE64_HI,
   MX_IE,
+  MX_PE,
   mxcsrRaise,
   roundResult,
   twoProdErr,
@@ -118,10 +119,40 @@ export function add64(c: Cpu, ai: number, bi: number, oi: number, sub: boolean):
     } else f[oi] = r;
     return;
   }
+  const aa = Math.abs(a);
+  const ab = Math.abs(b);
+  if ((aa > HUGE || ab > HUGE) && aa > HALVING_EXACT && ab > HALVING_EXACT) {
+    // TwoSum's intermediates could overflow: work on halves (exact here) and scale back.
+    const hs = a * 0.5 + b * 0.5;
+    const he = twoSumErr(a * 0.5, b * 0.5, hs);
+    f[oi] = hs === 0 && he === 0 ? zeroSum(c, a, b, hs) : nearOverflow64(c, hs, he);
+    return;
+  }
   const d = a + b;
-  // TwoSum is exact unless the sum overflowed (then roundResult handles the infinity).
-  const e = isFinite(d) ? twoSumErr(a, b, d) : 0;
+  const e = twoSumErr(a, b, d);
   f[oi] = d === 0 && e === 0 ? zeroSum(c, a, b, d) : roundResult(c, d, e, false);
+}
+
+const HUGE = Math.pow(2, 1020);
+const HALVING_EXACT = Math.pow(2, -500);
+const TWO1023 = Math.pow(2, 1023);
+const MAX64 = Number.MAX_VALUE;
+
+/**
+ * Rounds 2·(hs + he), where hs + he is half the exact result. roundResult gets 2·hs (exact when
+ * finite) and treats an infinite one as overflow; the one case it cannot see is a half sum of
+ * exactly 2^1023 whose exact value lies just below it, rounded toward zero: that is the largest
+ * double, inexact but no overflow.
+ */
+function nearOverflow64(c: Cpu, hs: number, he: number): number {
+  const mode = (c.mxcsr >> 13) & 3;
+  const neg = hs < 0;
+  const towardZero = mode === 3 || (mode === 1 && !neg) || (mode === 2 && neg);
+  if (towardZero && Math.abs(hs) === TWO1023 && he !== 0 && he < 0 !== neg) {
+    mxcsrRaise(MX_PE);
+    return neg ? -MAX64 : MAX64;
+  }
+  return roundResult(c, hs * 2, he, false);
 }
 
 const TWO_M600 = Math.pow(2, -600);
@@ -186,5 +217,11 @@ export function mul64(c: Cpu, ai: number, bi: number, oi: number): void {
     f[oi] = d;
     return;
   }
-  f[oi] = roundResult(c, d, isFinite(d) ? productErr(a, b, d) : 0, false);
+  if (!isFinite(d)) {
+    // Both operands are at least 1 in magnitude here, so halving one is exact.
+    const hd = a * 0.5 * b;
+    f[oi] = nearOverflow64(c, hd, productErr(a * 0.5, b, hd));
+    return;
+  }
+  f[oi] = roundResult(c, d, productErr(a, b, d), false);
 }

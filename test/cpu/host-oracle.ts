@@ -415,8 +415,12 @@ export interface DiffResult {
 }
 
 /** Generates inputs for every form, runs them natively and on our Cpu, and compares. */
-export function runDifferential(forms: Form[], seed: number): DiffResult[] {
-  const r = new Rng(seed);
+export function runDifferential(baseForms: Form[], seed: number): DiffResult[] {
+  // A deeper hunt on demand: TENDER_ORACLE_SCALE multiplies the case counts, TENDER_ORACLE_SEED
+  // shifts the seed.
+  const scale = Number(process.env.TENDER_ORACLE_SCALE ?? '1');
+  const forms = baseForms.map((f) => ({ ...f, cases: f.cases * scale }));
+  const r = new Rng(seed + Number(process.env.TENDER_ORACLE_SEED ?? '0'));
   const total = forms.reduce((n, f) => n + f.cases, 0);
   const states = new Uint8Array(total * STATE_SIZE);
   const starts: number[] = [];

@@ -26,8 +26,12 @@ const FLAGS_OUT = 224;
 /** CF PF AF ZF SF OF: every form either defines them or must leave them alone. */
 const ARITH_FLAGS = 0x8d5;
 
-/** How the random inputs of a form are shaped. */
-export type InputKind = 'int' | 'f32' | 'f64' | 'str' | 'gpr';
+/**
+ * How the random inputs of a form are shaped: integers, floats/doubles (a mix of specials, random
+ * bits and ordinary values), tiny floats/doubles (around the denormal range, to exercise DAZ, FTZ
+ * and underflow), strings for PCMPxSTRx, general registers.
+ */
+export type InputKind = 'int' | 'f32' | 'f64' | 'f32tiny' | 'f64tiny' | 'str' | 'gpr';
 
 export interface Form {
   name: string;
@@ -290,6 +294,28 @@ function f64Lane(r: Rng, v: DataView, off: number, prev: number): void {
   v.setUint32(off + 4, hi >>> 0, true);
 }
 
+/** Floats near the bottom of the range: denormals, small normals, and some ordinary values. */
+function tiny32(r: Rng): number {
+  const sign = r.below(2) << 31;
+  const c = r.below(8);
+  if (c < 3) return (sign | r.below(1 << 23)) >>> 0;
+  if (c < 6) return (sign | ((1 + r.below(24)) << 23) | r.below(1 << 23)) >>> 0;
+  if (c < 7) return (sign | ((127 - 20 + r.below(40)) << 23) | r.below(1 << 23)) >>> 0;
+  return sign >>> 0;
+}
+
+function tiny64(r: Rng, v: DataView, off: number): void {
+  const sign = r.below(2) << 31;
+  const c = r.below(8);
+  let hi: number;
+  if (c < 3) hi = sign | r.below(1 << 20);
+  else if (c < 6) hi = sign | ((1 + r.below(53)) << 20) | r.below(1 << 20);
+  else if (c < 7) hi = sign | ((1023 - 500 + r.below(1000)) << 20) | r.below(1 << 20);
+  else hi = sign;
+  v.setUint32(off, c === 7 ? 0 : r.u32(), true);
+  v.setUint32(off + 4, hi >>> 0, true);
+}
+
 const ALPHABET = [0x61, 0x62, 0x63, 0x41, 0x30, 0x7a, 0x80, 0xff, 0x01];
 
 function strBlock(r: Rng, v: DataView, off: number, others: number[]): void {
@@ -340,7 +366,9 @@ export function fillStates(r: Rng, f: Form, id: number, buf: Uint8Array, base: n
     for (let b = 0; b < 4; b++) {
       const off = blocks[b];
       const earlier = blocks.slice(0, b);
-      if (f.kind === 'f32') for (let k = 0; k < 4; k++) f32Lane(r, v, off + 4 * k, k > 0 ? off + 4 * (k - 1) : b > 0 ? earlier[0] + 4 * k : -1);
+      if (f.kind === 'f32tiny') for (let k = 0; k < 4; k++) v.setUint32(off + 4 * k, tiny32(r), true);
+      else if (f.kind === 'f64tiny') for (let k = 0; k < 2; k++) tiny64(r, v, off + 8 * k);
+      else if (f.kind === 'f32') for (let k = 0; k < 4; k++) f32Lane(r, v, off + 4 * k, k > 0 ? off + 4 * (k - 1) : b > 0 ? earlier[0] + 4 * k : -1);
       else if (f.kind === 'f64') for (let k = 0; k < 2; k++) f64Lane(r, v, off + 8 * k, k > 0 ? off : b > 0 ? earlier[0] + 8 * k : -1);
       else if (f.kind === 'str') strBlock(r, v, off, earlier);
       else intBlock(r, v, off, earlier);
@@ -348,7 +376,7 @@ export function fillStates(r: Rng, f: Form, id: number, buf: Uint8Array, base: n
     for (const g of [64, 72, 80, 88]) gpr(r, v, s + g, f.kind);
     v.setUint32(s + 96, (r.u32() & ARITH_FLAGS) | 2, true);
     v.setUint32(s + 100, 0, true);
-    const float = f.kind === 'f32' || f.kind === 'f64';
+    const float = f.kind !== 'int' && f.kind !== 'str' && f.kind !== 'gpr';
     let mxcsr = 0x1f80 | (r.below(4) << 13);
     if (float && r.below(4) === 0) mxcsr |= 0x40; // DAZ
     if (float && r.below(4) === 0) mxcsr |= 0x8000; // FTZ

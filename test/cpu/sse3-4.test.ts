@@ -18,6 +18,8 @@ const SSE3: Form[] = [
   ...rm('movshdup', 'int'),
   ...rm('movddup', 'int'),
   form('haddps xmm1, xmm1', 'haddps %xmm1, %xmm1', 'f32'),
+  form('addsubps tiny', 'addsubps %xmm2, %xmm1', 'f32tiny'),
+  form('haddpd tiny', 'haddpd %xmm2, %xmm1', 'f64tiny'),
   form('lddqu xmm, mem', 'lddqu (%rsi), %xmm1', 'int'),
   form('lddqu xmm, mem+5 (unaligned)', 'lddqu 5(%rsi), %xmm1', 'int'),
 ];
@@ -60,6 +62,11 @@ const SSE41: Form[] = [
   ...['roundps', 'roundss'].flatMap((m) => rm(m, 'f32', { imm: true, cases: 1024 })),
   ...['roundpd', 'roundsd'].flatMap((m) => rm(m, 'f64', { imm: true, cases: 1024 })),
   form('movntdqa xmm, mem', 'movntdqa (%rsi), %xmm1', 'int'),
+  // Around the denormal range: DAZ, FTZ, underflow and denormal flags of products and sums.
+  form('dpps tiny', 'dpps $IMM, %xmm2, %xmm1', 'f32tiny', true),
+  form('dppd tiny', 'dppd $IMM, %xmm2, %xmm1', 'f64tiny', true),
+  form('roundps tiny', 'roundps $IMM, %xmm2, %xmm1', 'f32tiny', true),
+  form('roundsd tiny', 'roundsd $IMM, %xmm2, %xmm1', 'f64tiny', true),
 ];
 
 const SSE42: Form[] = [

@@ -89,6 +89,19 @@ const SSE42: Form[] = [
   form('pcmpestri xmm, mem+3 (unaligned)', 'pcmpestri $IMM, 3(%rsi), %xmm1', 'str', true),
 ];
 
+/** REX-extended registers (XMM8+, R8+), copied in and out of the state registers. */
+const REX_FORMS: Form[] = [
+  form('pshufb xmm9, xmm10', 'movdqa %xmm1, %xmm9\nmovdqa %xmm2, %xmm10\npshufb %xmm10, %xmm9\nmovdqa %xmm9, %xmm1', 'int'),
+  form('blendvpd xmm9, xmm10', 'movdqa %xmm1, %xmm9\nmovdqa %xmm2, %xmm10\nblendvpd %xmm10, %xmm9\nmovdqa %xmm9, %xmm1', 'int'),
+  form('pextrq r9, xmm9', 'movdqa %xmm1, %xmm9\npextrq $IMM, %xmm9, %r9\nmov %r9, %rbx', 'int', true),
+  form('pextrb r64 (REX.W)', '.byte 0x66, 0x48, 0x0f, 0x3a, 0x14, 0xcb, IMM', 'int', true),
+  form('pinsrb xmm9, r8d', 'movdqa %xmm1, %xmm9\nmov %rbx, %r8\npinsrb $IMM, %r8d, %xmm9\nmovdqa %xmm9, %xmm1', 'int', true),
+  form('crc32q r9, r10', 'mov %rax, %r9\nmov %rbx, %r10\ncrc32q %r10, %r9\nmov %r9, %rax', 'gpr'),
+  form('crc32b eax, r8b', 'mov %rbx, %r8\ncrc32b %r8b, %eax', 'gpr'),
+  form('pcmpistrm xmm9, xmm10', 'movdqa %xmm1, %xmm9\nmovdqa %xmm2, %xmm10\npcmpistrm $IMM, %xmm10, %xmm9', 'str', true),
+  form('roundpd xmm9, xmm10', 'movdqa %xmm2, %xmm10\nroundpd $IMM, %xmm10, %xmm9\nmovdqa %xmm9, %xmm1', 'f64', true),
+];
+
 function check(results: DiffResult[]): void {
   const failures = results.filter((r) => r.mismatches.length > 0).map((r) => `${r.form.name}: ${r.mismatches.length}/${r.cases} differ, e.g. ${r.mismatches.slice(0, 3).join('\n    ')}`);
   expect(failures).toEqual([]);
@@ -100,6 +113,7 @@ describe('SSE3/SSSE3/SSE4.1/SSE4.2 against the host CPU', () => {
   it(`SSSE3 (${SSSE3.length} forms)`, () => check(runDifferential(SSSE3, 33)));
   it(`SSE4.1 (${SSE41.length} forms)`, () => check(runDifferential(SSE41, 41)));
   it(`SSE4.2 (${SSE42.length} forms)`, () => check(runDifferential(SSE42, 42)));
+  it(`REX-extended registers (${REX_FORMS.length} forms)`, () => check(runDifferential(REX_FORMS, 8)));
 });
 
 describe('SSE3-SSE4.2 encodings and CPUID', () => {

@@ -1,6 +1,6 @@
 /**
  * SSE3: ADDSUBPS/PD, HADDPS/PD, HSUBPS/PD, MOVSLDUP/MOVSHDUP/MOVDDUP, LDDQU.
- * (FISTTP, the x87 member of SSE3, is not implemented: it stays #UD.)
+ * FISTTP, the x87 member of SSE3, is with the other x87 stores in x87.ts.
  */
 import { advertise, ECX } from './cpuid.js';
 import type { Cpu } from './cpu.js';

@@ -21,6 +21,10 @@ const SSE3: Form[] = [
   form('addsubps tiny', 'addsubps %xmm2, %xmm1', 'f32tiny'),
   form('haddpd tiny', 'haddpd %xmm2, %xmm1', 'f64tiny'),
   form('lddqu xmm, mem', 'lddqu (%rsi), %xmm1', 'int'),
+  // FISTTP (the x87 member of SSE3, implemented in x87.ts): a double from memory, truncated.
+  form('fisttps m16', 'fldl (%rsi)\nfisttps 8(%rsi)', 'f64'),
+  form('fisttpl m32', 'fldl (%rsi)\nfisttpl 8(%rsi)', 'f64'),
+  form('fisttpll m64', 'fldl (%rsi)\nfisttpll 8(%rsi)', 'f64'),
   form('lddqu xmm, mem+5 (unaligned)', 'lddqu 5(%rsi), %xmm1', 'int'),
 ];
 

@@ -34,6 +34,12 @@ function join(lo: number, hi: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
+/** The decoded instructions of one physical page, and which of its bytes they cover. */
+class CodePage {
+  readonly insns = new Array<Insn | undefined>(4096);
+  readonly covered = new Uint8Array(4096);
+}
+
 export class Cpu extends Mmu implements Processor, CodeSource {
   readonly io: IoBus;
   readonly stopInfo: StopInfo = { vector: 0, errorCode: -1, address: 0n, rip: 0n, watchKind: 'write' };
@@ -43,12 +49,13 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   icount = 0;
 
   // ---- decoded-instruction cache ------------------------------------------------------------
-  private readonly codePages = new Map<number, (Insn | undefined)[]>();
+  private readonly codePages = new Map<number, CodePage>();
   /** The linear page RIP is in, its physical page and decoded instructions (-1: none). */
   private fetchTag = -1;
   private fetchHi = 0;
   private fetchPhys = 0;
   private fetchInsns: (Insn | undefined)[] = [];
+  private fetchCovered = new Uint8Array(4096);
   readonly codeBytes = new Uint8Array(16);
   codeAvail = 0;
 
@@ -314,14 +321,15 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   private fetchSlow(lo: number, hi: number): Insn {
     const i = tlbIndex(lo, hi);
     let phys: number;
-    if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) phys = this.tlbPhys[i];
+    if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) phys = this.tlbPhys[i] >>> 0;
     else phys = (this.xlate(lo, hi, ACC_EXEC, 1) & ~0xfff) >>> 0;
     const page = phys >>> 12;
-    let insns = this.codePages.get(page);
-    if (!insns) {
-      insns = new Array<Insn | undefined>(4096);
-      this.codePages.set(page, insns);
+    let cp = this.codePages.get(page);
+    if (!cp) {
+      cp = new CodePage();
+      this.codePages.set(page, cp);
     }
+    const insns = cp.insns;
     if ((this.pageFlags[page] & PAGE_HAS_CODE) === 0) {
       this.pageFlags[page] |= PAGE_HAS_CODE;
       this.revokeWrite(page);
@@ -330,6 +338,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     this.fetchHi = hi;
     this.fetchPhys = phys;
     this.fetchInsns = insns;
+    this.fetchCovered = cp.covered;
     const insn = insns[lo & 0xfff];
     return insn === undefined ? this.decodeAt(lo, hi) : insn;
   }
@@ -343,8 +352,10 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     this.curLo = lo;
     this.curHi = hi;
     const insn = decode(this, this.longMode64);
-    if (insn.len <= n) this.fetchInsns[off] = insn;
-    else insn.cacheable = false;
+    if (insn.len <= n) {
+      this.fetchInsns[off] = insn;
+      this.fetchCovered.fill(1, off, off + insn.len);
+    } else insn.cacheable = false;
     return insn;
   }
 
@@ -352,8 +363,17 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     const lo = (this.curLo + k) | 0;
     const hi = (lo >>> 0) < (this.curLo >>> 0) ? this.curHi + 1 : this.curHi;
     const i = tlbIndex(lo, hi);
-    if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) return this.u8[this.tlbPhys[i] + (lo & 0xfff)];
+    if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) return this.u8[(this.tlbPhys[i] >>> 0) + (lo & 0xfff)];
     return this.u8[this.xlate(lo, hi, ACC_EXEC, 1)];
+  }
+
+  /** Writes that miss every decoded byte (data sharing a page with code) keep the code. */
+  override codeWriteOverlaps(page: number, offset: number, length: number): boolean {
+    const cp = this.codePages.get(page);
+    if (!cp) return true;
+    const covered = cp.covered;
+    for (let k = offset; k < offset + length; k++) if (covered[k] !== 0) return true;
+    return false;
   }
 
   /** A write reached physical page `page` holding decoded code: forget it. */

@@ -34,12 +34,13 @@ export class GuestMemory {
     this.size = size;
     this.u8 = new Uint8Array(this.buffer, 0, size);
     this.view = new DataView(this.buffer, 0, size);
-    this.pageFlags = new Uint8Array(size >>> PAGE_SHIFT);
+    // Division, not `>>>`: a 4 GiB size is 2^32, which `>>>` would wrap to 0.
+    this.pageFlags = new Uint8Array(size / PAGE_SIZE);
   }
 
   /** Marks [start, end) read-only for the guest; both ends are page aligned. */
   protectReadOnly(start: number, end: number): void {
-    for (let p = start >>> PAGE_SHIFT; p < end >>> PAGE_SHIFT; p++) this.pageFlags[p] |= PAGE_HOST_READONLY;
+    for (let p = Math.floor(start / PAGE_SIZE); p < end / PAGE_SIZE; p++) this.pageFlags[p] |= PAGE_HOST_READONLY;
   }
 
   /** Drops every host-side protection (the gdb stub needs all memory writable). */

@@ -18,10 +18,10 @@ function shl64(lo: number, hi: number, n: number): void {
     outLo = lo;
     outHi = hi;
   } else if (n < 32) {
-    outHi = (hi << n) | (lo >>> (32 - n));
-    outLo = lo << n;
+    outHi = ((hi << n) | (lo >>> (32 - n))) | 0;
+    outLo = (lo << n) | 0;
   } else if (n < 64) {
-    outHi = lo << (n - 32);
+    outHi = (lo << (n - 32)) | 0;
     outLo = 0;
   } else {
     outLo = 0;
@@ -34,10 +34,10 @@ function shr64(lo: number, hi: number, n: number): void {
     outLo = lo;
     outHi = hi;
   } else if (n < 32) {
-    outLo = (lo >>> n) | (hi << (32 - n));
-    outHi = hi >>> n;
+    outLo = ((lo >>> n) | (hi << (32 - n))) | 0;
+    outHi = (hi >>> n) | 0;
   } else if (n < 64) {
-    outLo = hi >>> (n - 32);
+    outLo = (hi >>> (n - 32)) | 0;
     outHi = 0;
   } else {
     outLo = 0;
@@ -50,11 +50,11 @@ function sar64(lo: number, hi: number, n: number): void {
     outLo = lo;
     outHi = hi;
   } else if (n < 32) {
-    outLo = (lo >>> n) | (hi << (32 - n));
-    outHi = hi >> n;
+    outLo = ((lo >>> n) | (hi << (32 - n))) | 0;
+    outHi = (hi >> n) | 0;
   } else {
-    outLo = hi >> Math.min(n - 32, 31);
-    outHi = hi >> 31;
+    outLo = (hi >> Math.min(n - 32, 31)) | 0;
+    outHi = (hi >> 31) | 0;
   }
 }
 

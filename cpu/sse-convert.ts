@@ -110,7 +110,8 @@ function cvtToSi(c: Cpu, i: Insn, double: boolean): void {
   const s = xmmSrc(c, i, double ? 8 : 4, false);
   const truncate = (i.opcode & 0xff) === 0x2c;
   mxcsrBegin();
-  const v = double ? denormIn64(c, c.xf64[s * 2]) : denormIn32(c, c.xf32[s * 4]);
+  // Conversions to integers report only IE and PE (no DE).
+  const v = double ? denormIn64(c, c.xf64[s * 2], false) : denormIn32(c, c.xf32[s * 4], false);
   let lo: number;
   let hi = 0;
   if (i.osize === 8) {
@@ -198,7 +199,7 @@ function cvtps2dq(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   mxcsrBegin();
-  for (let k = 0; k < 4; k++) c.x32[OUT * 4 + k] = toInt32(c, denormIn32(c, c.xf32[s * 4 + k]), false);
+  for (let k = 0; k < 4; k++) c.x32[OUT * 4 + k] = toInt32(c, denormIn32(c, c.xf32[s * 4 + k], false), false);
   mxcsrCommit(c);
   copyXmm(c, i.reg, OUT);
 }
@@ -207,7 +208,7 @@ function cvttps2dq(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   mxcsrBegin();
-  for (let k = 0; k < 4; k++) c.x32[OUT * 4 + k] = toInt32(c, denormIn32(c, c.xf32[s * 4 + k]), true);
+  for (let k = 0; k < 4; k++) c.x32[OUT * 4 + k] = toInt32(c, denormIn32(c, c.xf32[s * 4 + k], false), true);
   mxcsrCommit(c);
   copyXmm(c, i.reg, OUT);
 }
@@ -226,8 +227,8 @@ function pd2dq(c: Cpu, i: Insn, truncate: boolean): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   mxcsrBegin();
-  c.x32[OUT * 4] = toInt32(c, denormIn64(c, c.xf64[s * 2]), truncate);
-  c.x32[OUT * 4 + 1] = toInt32(c, denormIn64(c, c.xf64[s * 2 + 1]), truncate);
+  c.x32[OUT * 4] = toInt32(c, denormIn64(c, c.xf64[s * 2], false), truncate);
+  c.x32[OUT * 4 + 1] = toInt32(c, denormIn64(c, c.xf64[s * 2 + 1], false), truncate);
   c.x32[OUT * 4 + 2] = 0;
   c.x32[OUT * 4 + 3] = 0;
   mxcsrCommit(c);

@@ -16,20 +16,15 @@ import {
   MX_IE,
   MX_PE,
   mxcsrRaise,
+  mulErrSign,
   roundResult,
-  twoProdErr,
   twoSumErr,
+  zeroSumSign,
 } from './sse-common.js';
 
 /** True when the quiet bit of NaN lane bits is clear. */
 function snan32Bits(bits: number): boolean {
   return (bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0 && (bits & 0x400000) === 0;
-}
-
-/** Exactly-zero sums are +0 except in round-down, where they are -0 unless both addends are +0. */
-function zeroSum(c: Cpu, a: number, b: number, d: number): number {
-  if (((c.mxcsr >> 13) & 3) !== 1) return d;
-  return 1 / a > 0 && 1 / b > 0 ? 0 : -0;
 }
 
 /** w[o] = w[a] + w[b] (or − when `sub`), single precision. */
@@ -58,7 +53,7 @@ export function add32(c: Cpu, ai: number, bi: number, oi: number, sub: boolean):
   }
   const d = a + b;
   const e = twoSumErr(a, b, d);
-  f[oi] = d === 0 && e === 0 ? zeroSum(c, a, b, d) : roundResult(c, d, e, true);
+  f[oi] = d === 0 && e === 0 ? zeroSumSign(c, d, a, b) : roundResult(c, d, e, true);
 }
 
 /** w[o] = w[a] * w[b], single precision (the double product of two floats is exact). */
@@ -125,12 +120,12 @@ export function add64(c: Cpu, ai: number, bi: number, oi: number, sub: boolean):
     // TwoSum's intermediates could overflow: work on halves (exact here) and scale back.
     const hs = a * 0.5 + b * 0.5;
     const he = twoSumErr(a * 0.5, b * 0.5, hs);
-    f[oi] = hs === 0 && he === 0 ? zeroSum(c, a, b, hs) : nearOverflow64(c, hs, he);
+    f[oi] = hs === 0 && he === 0 ? zeroSumSign(c, hs, a, b) : nearOverflow64(c, hs, he);
     return;
   }
   const d = a + b;
   const e = twoSumErr(a, b, d);
-  f[oi] = d === 0 && e === 0 ? zeroSum(c, a, b, d) : roundResult(c, d, e, false);
+  f[oi] = d === 0 && e === 0 ? zeroSumSign(c, d, a, b) : roundResult(c, d, e, false);
 }
 
 const HUGE = Math.pow(2, 1020);
@@ -153,44 +148,6 @@ function nearOverflow64(c: Cpu, hs: number, he: number): number {
     return neg ? -MAX64 : MAX64;
   }
   return roundResult(c, hs * 2, he, false);
-}
-
-const TWO_M600 = Math.pow(2, -600);
-const TWO_P600 = Math.pow(2, 600);
-/** Below this, Dekker's error terms would fall into the subnormal range and lose bits. */
-const TINY = Math.pow(2, -800);
-
-/**
- * The sign of the exact error of the rounded product d = fl(a·b) (finite, non-zero operands).
- * Dekker's split overflows for huge operands and loses bits when the product is subnormal, so
- * the operands are rescaled by powers of two (exact) into a range where it is exact.
- */
-function productErr(a: number, b: number, d: number): number {
-  let sa = a;
-  let sb = b;
-  let sd = d;
-  if (Math.abs(a) > 1e290) {
-    sa *= TWO_M600;
-    sd *= TWO_M600;
-  }
-  if (Math.abs(b) > 1e290) {
-    sb *= TWO_M600;
-    sd *= TWO_M600;
-  }
-  if (d === 0) return (a < 0) !== (b < 0) ? -1 : 1;
-  if (Math.abs(d) < TINY) {
-    // Tiny product: scale the operands up so their product is comfortably normal, then compare
-    // with the scaled rounded result (exact) to see which side the exact product lies on.
-    const up = Math.abs(sa) < 1 ? 0 : 1;
-    if (up === 0) sa *= TWO_P600;
-    else sb *= TWO_P600;
-    const p = sa * sb;
-    const pe = twoProdErr(sa, sb, p);
-    const scaled = d * TWO_P600;
-    const diff = p - scaled;
-    return diff !== 0 ? diff : pe;
-  }
-  return twoProdErr(sa, sb, sd);
 }
 
 /** f[o] = f[a] * f[b], double precision. */
@@ -220,8 +177,8 @@ export function mul64(c: Cpu, ai: number, bi: number, oi: number): void {
   if (!isFinite(d)) {
     // Both operands are at least 1 in magnitude here, so halving one is exact.
     const hd = a * 0.5 * b;
-    f[oi] = nearOverflow64(c, hd, productErr(a * 0.5, b, hd));
+    f[oi] = nearOverflow64(c, hd, mulErrSign(a * 0.5, b, hd));
     return;
   }
-  f[oi] = roundResult(c, d, productErr(a, b, d), false);
+  f[oi] = roundResult(c, d, mulErrSign(a, b, d), false);
 }

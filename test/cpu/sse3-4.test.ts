@@ -151,6 +151,31 @@ describe('SSE3-SSE4.2 encodings and CPUID', () => {
     expect(vectorOf(setup + 'roundss $8, %xmm1, %xmm0')).toBe(-1);
   });
 
+  it('a faulting memory operand leaves every destination unchanged', () => {
+    // Page 0 is not mapped: #PF before PCMPISTRI writes RCX/flags or PMOVZX/DPPS write XMM1.
+    const code = 'mov $0x1234, %ecx\nmov $0x3f800000, %eax\nmovd %eax, %xmm1\n';
+    for (const insn of ['pcmpistri $0x0c, 0x10, %xmm1', 'pmovzxbw 0x10, %xmm1', 'dpps $0xff, 0x10, %xmm1', 'crc32l 0x10, %ecx']) {
+      const { m, stop } = runAsm(code + insn + '\nhlt\n', (mm) => {
+        mm.cpu.interceptExceptions = true;
+      });
+      expect(stop).toBe(StopReason.Exception);
+      expect(m.cpu.stopInfo.vector).toBe(14);
+      expect(m.cpu.getGpr(RCX)).toBe(0x1234n);
+      expect(new DataView(m.cpu.getFxsave().buffer).getUint32(160 + 16, true)).toBe(0x3f800000);
+    }
+  });
+
+  it('an unmasked invalid operation in DPPS raises #XM and writes nothing', () => {
+    // MXCSR with IM clear; lane 0 of XMM1 is a signaling NaN.
+    const code = 'movl $0x1f00, 0x200000\nldmxcsr 0x200000\nmov $0x7f800001, %eax\nmovd %eax, %xmm1\nmovd %eax, %xmm2\ndpps $0xff, %xmm2, %xmm1\nhlt\n';
+    const { m, stop } = runAsm(code, (mm) => {
+      mm.cpu.interceptExceptions = true;
+    });
+    expect(stop).toBe(StopReason.Exception);
+    expect(m.cpu.stopInfo.vector).toBe(19);
+    expect(new DataView(m.cpu.getFxsave().buffer).getUint32(160 + 16, true)).toBe(0x7f800001);
+  });
+
   it('CPUID leaf 1 advertises SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT', () => {
     const { m } = runAsm('mov $1, %eax\ncpuid\nhlt\n');
     const ecx = Number(m.cpu.getGpr(RCX));

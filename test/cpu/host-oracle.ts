@@ -14,7 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assemble, CODE_BASE, createMachine, DATA_BASE, load, runUntilStop, StopReason } from './long-mode-harness.js';
@@ -161,8 +161,13 @@ export function runNative(forms: Form[], states: Uint8Array): Uint8Array {
   const input = join(cacheDir, `in-${hash}.bin`);
   const output = join(cacheDir, `out-${hash}.bin`);
   writeFileSync(input, states);
-  execFileSync(exe, [input, output]);
-  return new Uint8Array(readFileSync(output));
+  try {
+    execFileSync(exe, [input, output]);
+    return new Uint8Array(readFileSync(output));
+  } finally {
+    rmSync(input, { force: true });
+    rmSync(output, { force: true });
+  }
 }
 
 /** Runs the states on our Cpu (one guest run over all states); returns the states after. */

@@ -1,0 +1,476 @@
+/**
+ * Differential testing of single instructions against the host CPU.
+ *
+ * Each instruction form becomes an assembly function `f_<n>(state)` that loads XMM0–2, RAX RCX RDX
+ * RBX, RFLAGS, MXCSR and a 16-byte memory operand (at RSI) from a 256-byte state block, runs the
+ * instruction exactly once, and stores everything back. Forms that take an imm8 are assembled
+ * 256 times (one 32-byte slot per value) and the state picks the slot. The very same assembly
+ * text is linked into a native program (gcc, run on this machine) and into a guest image for our
+ * Cpu; both run the same state blocks and the outputs are compared byte for byte.
+ *
+ * State block (offsets): 0 XMM0, 16 XMM1, 32 XMM2, 48 memory operand, 64 RAX, 72 RCX, 80 RDX,
+ * 88 RBX, 96 RFLAGS, 104 MXCSR, 108 imm8, 248 form index; outputs at 128 XMM0, 144 XMM1,
+ * 160 XMM2, 176 memory operand, 192 RAX, 200 RCX, 208 RDX, 216 RBX, 224 RFLAGS, 232 MXCSR.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assemble, CODE_BASE, createMachine, DATA_BASE, load, runUntilStop, StopReason } from './long-mode-harness.js';
+
+export const STATE_SIZE = 256;
+export const OUT_BASE = 128;
+export const OUT_END = 240;
+const FLAGS_OUT = 224;
+/** CF PF AF ZF SF OF: every form either defines them or must leave them alone. */
+const ARITH_FLAGS = 0x8d5;
+
+/**
+ * How the random inputs of a form are shaped: integers, floats/doubles (a mix of specials, random
+ * bits and ordinary values), tiny floats/doubles (around the denormal range, to exercise DAZ, FTZ
+ * and underflow), strings for PCMPxSTRx, general registers.
+ */
+export type InputKind = 'int' | 'f32' | 'f64' | 'f32tiny' | 'f64tiny' | 'str' | 'gpr';
+
+export interface Form {
+  name: string;
+  /** One instruction (or `.byte` line); `IMM` is replaced by the imm8 value in imm forms. */
+  asm: string;
+  imm: boolean;
+  kind: InputKind;
+  cases: number;
+}
+
+/** Register and memory variants of `mnemonic src, %xmm1` (with `$IMM, ` first for imm forms). */
+export function rm(mnemonic: string, kind: InputKind, opts: { imm?: boolean; cases?: number; regOnly?: boolean; memOnly?: boolean } = {}): Form[] {
+  const imm = opts.imm ?? false;
+  const cases = opts.cases ?? (imm ? 512 : 300);
+  const pre = imm ? '$IMM, ' : '';
+  const out: Form[] = [];
+  if (!opts.memOnly) out.push({ name: `${mnemonic} xmm, xmm`, asm: `${mnemonic} ${pre}%xmm2, %xmm1`, imm, kind, cases });
+  if (!opts.regOnly) out.push({ name: `${mnemonic} xmm, mem`, asm: `${mnemonic} ${pre}(%rsi), %xmm1`, imm, kind, cases });
+  return out;
+}
+
+export function form(name: string, asm: string, kind: InputKind, imm = false, cases = imm ? 512 : 300): Form {
+  return { name, asm, imm, kind, cases };
+}
+
+function formAsm(f: Form, n: number): string {
+  const lines = [
+    `.globl f_${n}`,
+    `f_${n}:`,
+    'push %rbx',
+    'ldmxcsr 104(%rdi)',
+    'movdqa 0(%rdi), %xmm0',
+    'movdqa 16(%rdi), %xmm1',
+    'movdqa 32(%rdi), %xmm2',
+    'mov 64(%rdi), %rax',
+    'mov 72(%rdi), %rcx',
+    'mov 80(%rdi), %rdx',
+    'mov 88(%rdi), %rbx',
+    'lea 48(%rdi), %rsi',
+    'mov 108(%rdi), %r11d',
+    'shl $5, %r11',
+    `lea .Ltab_${n}(%rip), %r10`,
+    'add %r11, %r10',
+    'pushq 96(%rdi)',
+    'popfq',
+    'jmp *%r10',
+    '.balign 32',
+    `.Ltab_${n}:`,
+  ];
+  const count = f.imm ? 256 : 1;
+  for (let k = 0; k < count; k++) {
+    lines.push(`.org .Ltab_${n} + ${32 * k}, 0xcc`, f.asm.replace(/IMM/g, String(k)), `jmp .Ldone_${n}`);
+  }
+  lines.push(
+    `.Ldone_${n}:`,
+    'pushfq',
+    'popq 224(%rdi)',
+    'stmxcsr 232(%rdi)',
+    'movdqa %xmm0, 128(%rdi)',
+    'movdqa %xmm1, 144(%rdi)',
+    'movdqa %xmm2, 160(%rdi)',
+    'movdqa 48(%rdi), %xmm3',
+    'movdqa %xmm3, 176(%rdi)',
+    'mov %rax, 192(%rdi)',
+    'mov %rcx, 200(%rdi)',
+    'mov %rdx, 208(%rdi)',
+    'mov %rbx, 216(%rdi)',
+    'pop %rbx',
+    'ret',
+  );
+  return lines.join('\n');
+}
+
+export function formsAsm(forms: Form[]): string {
+  return forms.map(formAsm).join('\n');
+}
+
+const NATIVE_MAIN = `
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+typedef void form_fn(uint8_t *);
+extern form_fn *const form_table[];
+int main(int argc, char **argv) {
+  FILE *in = fopen(argv[1], "rb");
+  if (!in) return 2;
+  fseek(in, 0, SEEK_END);
+  long size = ftell(in);
+  fseek(in, 0, SEEK_SET);
+  uint8_t *buf = aligned_alloc(256, (size_t)size);
+  if (fread(buf, 1, (size_t)size, in) != (size_t)size) return 3;
+  fclose(in);
+  for (long off = 0; off < size; off += 256) {
+    uint32_t id;
+    memcpy(&id, buf + off + 248, 4);
+    form_table[id](buf + off);
+  }
+  FILE *out = fopen(argv[2], "wb");
+  if (!out || fwrite(buf, 1, (size_t)size, out) != (size_t)size) return 4;
+  fclose(out);
+  return 0;
+}
+`;
+
+const cacheDir = join(tmpdir(), 'tender-host-oracle');
+
+/** Builds (once, cached by content) the native program running `forms`, and returns its path. */
+function nativeProgram(forms: Form[]): string {
+  const table = `.section .data.rel.ro\n.globl form_table\n.balign 8\nform_table:\n${forms.map((_, n) => `.quad f_${n}`).join('\n')}\n.text\n`;
+  const asm = `.section .note.GNU-stack,"",@progbits\n.text\n${formsAsm(forms)}\n${table}`;
+  const hash = createHash('sha256').update(NATIVE_MAIN).update(asm).digest('hex').slice(0, 24);
+  const dir = join(cacheDir, hash);
+  const exe = join(dir, 'oracle');
+  if (existsSync(exe)) return exe;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'main.c'), NATIVE_MAIN);
+  writeFileSync(join(dir, 'forms.s'), asm);
+  execFileSync('gcc', ['-O1', '-msse4.2', '-maes', '-mpclmul', '-o', exe, join(dir, 'main.c'), join(dir, 'forms.s')]);
+  return exe;
+}
+
+/** Runs the states on the host CPU; returns the states after. */
+export function runNative(forms: Form[], states: Uint8Array): Uint8Array {
+  const exe = nativeProgram(forms);
+  const hash = createHash('sha256').update(states).digest('hex').slice(0, 16);
+  const input = join(cacheDir, `in-${hash}.bin`);
+  const output = join(cacheDir, `out-${hash}.bin`);
+  writeFileSync(input, states);
+  try {
+    execFileSync(exe, [input, output]);
+    return new Uint8Array(readFileSync(output));
+  } finally {
+    rmSync(input, { force: true });
+    rmSync(output, { force: true });
+  }
+}
+
+/** Runs the states on our Cpu (one guest run over all states); returns the states after. */
+export function runEmulated(forms: Form[], states: Uint8Array): Uint8Array {
+  const count = states.length / STATE_SIZE;
+  const driver = [
+    `mov $${DATA_BASE}, %rdi`,
+    `mov $${count}, %r15`,
+    '1:',
+    'mov 248(%rdi), %eax',
+    'call *form_table(,%rax,8)',
+    'add $256, %rdi',
+    'dec %r15',
+    'jnz 1b',
+    'hlt',
+    '.balign 8',
+    'form_table:',
+    ...forms.map((_, n) => `.quad f_${n}`),
+  ].join('\n');
+  const memSize = Math.max(16 << 20, Math.ceil((DATA_BASE + states.length + (1 << 20)) / (2 << 20)) * (2 << 20));
+  const m = createMachine({ memSize });
+  load(m, CODE_BASE, assemble(`${driver}\n${formsAsm(forms)}`));
+  load(m, DATA_BASE, states);
+  const stop = runUntilStop(m, 1e9);
+  if (stop !== StopReason.Halted) throw new Error(`guest stopped (reason ${stop}, vector ${m.cpu.stopInfo.vector}) at rip ${m.cpu.getRip().toString(16)}`);
+  return m.mem.u8.slice(DATA_BASE, DATA_BASE + states.length);
+}
+
+// ---- random inputs -------------------------------------------------------------------------
+
+/** A small seeded PRNG (mulberry32). */
+export class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
+  u32(): number {
+    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+  below(n: number): number {
+    return this.u32() % n;
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.below(xs.length)];
+  }
+}
+
+const EDGE_BYTES = [0x00, 0x01, 0x7f, 0x80, 0x81, 0xfe, 0xff, 0x02, 0x40];
+
+function intBlock(r: Rng, v: DataView, off: number, others: number[]): void {
+  const choice = r.below(20);
+  if (choice < 9) for (let k = 0; k < 16; k++) v.setUint8(off + k, r.below(256));
+  else if (choice < 12) for (let k = 0; k < 16; k++) v.setUint8(off + k, r.pick(EDGE_BYTES));
+  else if (choice < 14) for (let k = 0; k < 8; k++) v.setUint16(off + 2 * k, r.pick([0, 1, 0x7fff, 0x8000, 0xffff, 0x8001, 0x7ffe, r.below(65536)]), true);
+  else if (choice < 15) for (let k = 0; k < 16; k++) v.setUint8(off + k, 0);
+  else if (choice < 17 && others.length > 0) {
+    // Equal, complementary or subset of an earlier block (PCMPEQ, PTEST, PSIGN edges).
+    const src = r.pick(others);
+    const how = r.below(3);
+    for (let k = 0; k < 16; k++) {
+      const b = v.getUint8(src + k);
+      v.setUint8(off + k, how === 0 ? b : how === 1 ? ~b & 0xff : b & r.below(256));
+    }
+  } else for (let k = 0; k < 16; k++) v.setUint8(off + k, r.below(8) === 0 ? r.below(256) : r.below(5));
+}
+
+function f32Lane(r: Rng, v: DataView, off: number, prev: number): void {
+  const c = r.below(20);
+  const sign = r.below(2) << 31;
+  let bits: number;
+  if (c < 6) bits = r.u32();
+  else if (c < 12) bits = sign | ((127 - 12 + r.below(24)) << 23) | r.below(1 << 23);
+  else if (c < 14) {
+    v.setFloat32(off, (r.below(41) - 20) + r.pick([0, 0.5, 0.25, 0.75, 1.5]) * (r.below(2) ? 1 : -1), true);
+    return;
+  } else if (c < 18)
+    bits = r.pick([
+      sign,
+      sign | 0x7f800000,
+      sign | 0x7fc00000 | r.below(1 << 22),
+      sign | 0x7f800000 | (1 + r.below((1 << 22) - 1)),
+      sign | (1 + r.below(1 << 23)),
+      sign | 0x7f7fffff,
+      sign | 0x00800000,
+      sign | 0x3f800000,
+      sign | ((254 - r.below(3)) << 23) | r.below(1 << 23),
+      sign | ((1 + r.below(3)) << 23) | r.below(1 << 23),
+    ]);
+  else if (prev >= 0) bits = v.getUint32(prev, true) ^ (r.below(2) ? 0x80000000 : 0);
+  else bits = r.u32();
+  v.setUint32(off, bits >>> 0, true);
+}
+
+function f64Lane(r: Rng, v: DataView, off: number, prev: number): void {
+  const c = r.below(20);
+  const sign = r.below(2) << 31;
+  let hi: number;
+  let lo = r.u32();
+  if (c < 6) hi = r.u32();
+  else if (c < 12) hi = sign | ((1023 - 30 + r.below(60)) << 20) | r.below(1 << 20);
+  else if (c < 14) {
+    v.setFloat64(off, (r.below(41) - 20) + r.pick([0, 0.5, 0.25, 0.75, 1.5]) * (r.below(2) ? 1 : -1), true);
+    return;
+  } else if (c < 18) {
+    const s = r.below(10);
+    hi = [
+      sign,
+      sign | 0x7ff00000,
+      sign | 0x7ff80000 | r.below(1 << 19),
+      sign | 0x7ff00000 | r.below(1 << 19),
+      sign | r.below(1 << 20),
+      sign | 0x7fefffff,
+      sign | 0x00100000,
+      sign | 0x3ff00000,
+      sign | ((2046 - r.below(3)) << 20) | r.below(1 << 20),
+      sign | ((1 + r.below(3)) << 20) | r.below(1 << 20),
+    ][s];
+    if (s === 0 || s === 1 || s === 6 || s === 7) lo = 0;
+    if (s === 5) lo = 0xffffffff;
+    if (s === 3 && (hi & 0xfffff) === 0 && lo === 0) lo = 1;
+  } else if (prev >= 0) {
+    hi = v.getUint32(prev + 4, true) ^ (r.below(2) ? 0x80000000 : 0);
+    lo = v.getUint32(prev, true);
+  } else hi = r.u32();
+  v.setUint32(off, lo >>> 0, true);
+  v.setUint32(off + 4, hi >>> 0, true);
+}
+
+/** Floats near the bottom of the range: denormals, small normals, and some ordinary values. */
+function tiny32(r: Rng): number {
+  const sign = r.below(2) << 31;
+  const c = r.below(8);
+  if (c < 3) return (sign | r.below(1 << 23)) >>> 0;
+  if (c < 6) return (sign | ((1 + r.below(24)) << 23) | r.below(1 << 23)) >>> 0;
+  if (c < 7) return (sign | ((127 - 20 + r.below(40)) << 23) | r.below(1 << 23)) >>> 0;
+  return sign >>> 0;
+}
+
+function tiny64(r: Rng, v: DataView, off: number): void {
+  const sign = r.below(2) << 31;
+  const c = r.below(8);
+  let hi: number;
+  if (c < 3) hi = sign | r.below(1 << 20);
+  else if (c < 6) hi = sign | ((1 + r.below(53)) << 20) | r.below(1 << 20);
+  else if (c < 7) hi = sign | ((1023 - 500 + r.below(1000)) << 20) | r.below(1 << 20);
+  else hi = sign;
+  v.setUint32(off, c === 7 ? 0 : r.u32(), true);
+  v.setUint32(off + 4, hi >>> 0, true);
+}
+
+const ALPHABET = [0x61, 0x62, 0x63, 0x41, 0x30, 0x7a, 0x80, 0xff, 0x01];
+
+function strBlock(r: Rng, v: DataView, off: number, others: number[]): void {
+  const c = r.below(10);
+  if (c < 2) {
+    intBlock(r, v, off, others);
+    return;
+  }
+  const zeroAt = r.below(3) === 0 ? r.below(17) : 99;
+  for (let k = 0; k < 16; k++) {
+    let b = r.pick(ALPHABET);
+    if (c < 4 && others.length > 0 && r.below(3) > 0) b = v.getUint8(r.pick(others) + r.below(16));
+    v.setUint8(off + k, k === zeroAt || (r.below(30) === 0) ? 0 : b);
+  }
+  if (c === 9 && others.length > 0) {
+    // A substring of another block, to give "equal ordered" real matches.
+    const src = r.pick(others);
+    const from = r.below(12);
+    const at = r.below(12);
+    const len = 1 + r.below(4);
+    for (let k = 0; k < len && at + k < 16; k++) v.setUint8(off + at + k, v.getUint8(src + from + k));
+  }
+}
+
+function gpr(r: Rng, v: DataView, off: number, kind: InputKind): void {
+  let lo: number;
+  let hi: number;
+  if (kind === 'str' && r.below(4) > 0) {
+    const n = r.below(5) === 0 ? r.below(64) - 32 : r.below(41) - 20;
+    lo = n;
+    hi = n < 0 ? -1 : 0;
+    if (r.below(10) === 0) hi = r.below(3) === 0 ? r.u32() : hi;
+    if (r.below(20) === 0) lo = r.pick([0x80000000, 0x7fffffff, 0xfffffff0, 0x10]);
+  } else {
+    lo = r.u32();
+    hi = r.below(4) === 0 ? r.pick([0, -1]) : r.u32();
+  }
+  v.setUint32(off, lo >>> 0, true);
+  v.setUint32(off + 4, hi >>> 0, true);
+}
+
+/** Fills `count` state blocks for form number `id` at `base`. */
+export function fillStates(r: Rng, f: Form, id: number, buf: Uint8Array, base: number, count: number): void {
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let n = 0; n < count; n++) {
+    const s = base + n * STATE_SIZE;
+    const blocks = [s, s + 16, s + 32, s + 48];
+    for (let b = 0; b < 4; b++) {
+      const off = blocks[b];
+      const earlier = blocks.slice(0, b);
+      if (f.kind === 'f32tiny') for (let k = 0; k < 4; k++) v.setUint32(off + 4 * k, tiny32(r), true);
+      else if (f.kind === 'f64tiny') for (let k = 0; k < 2; k++) tiny64(r, v, off + 8 * k);
+      else if (f.kind === 'f32') for (let k = 0; k < 4; k++) f32Lane(r, v, off + 4 * k, k > 0 ? off + 4 * (k - 1) : b > 0 ? earlier[0] + 4 * k : -1);
+      else if (f.kind === 'f64') for (let k = 0; k < 2; k++) f64Lane(r, v, off + 8 * k, k > 0 ? off : b > 0 ? earlier[0] + 8 * k : -1);
+      else if (f.kind === 'str') strBlock(r, v, off, earlier);
+      else intBlock(r, v, off, earlier);
+    }
+    for (const g of [64, 72, 80, 88]) gpr(r, v, s + g, f.kind);
+    v.setUint32(s + 96, (r.u32() & ARITH_FLAGS) | 2, true);
+    v.setUint32(s + 100, 0, true);
+    const float = f.kind !== 'int' && f.kind !== 'str' && f.kind !== 'gpr';
+    let mxcsr = 0x1f80 | (r.below(4) << 13);
+    if (float && r.below(4) === 0) mxcsr |= 0x40; // DAZ
+    if (float && r.below(4) === 0) mxcsr |= 0x8000; // FTZ
+    if (r.below(4) === 0) mxcsr |= r.below(64);
+    v.setUint32(s + 104, mxcsr, true);
+    v.setUint32(s + 108, f.imm ? n % 256 : 0, true);
+    v.setUint32(s + 248, id, true);
+  }
+}
+
+const FIELDS: [string, number, number][] = [
+  ['xmm0', 128, 16],
+  ['xmm1', 144, 16],
+  ['xmm2', 160, 16],
+  ['mem', 176, 16],
+  ['rax', 192, 8],
+  ['rcx', 200, 8],
+  ['rdx', 208, 8],
+  ['rbx', 216, 8],
+  ['rflags', 224, 8],
+  ['mxcsr', 232, 4],
+];
+
+function hex(b: Uint8Array, off: number, len: number): string {
+  let s = '';
+  for (let k = len - 1; k >= 0; k--) s += b[off + k].toString(16).padStart(2, '0');
+  return s;
+}
+
+/** Describes the differences of one state (empty string when equal). */
+export function diffState(input: Uint8Array, native: Uint8Array, ours: Uint8Array, s: number): string {
+  const bad: string[] = [];
+  for (const [name, off, len] of FIELDS) {
+    let a = hex(native, s + off, len);
+    let b = hex(ours, s + off, len);
+    if (name === 'rflags') {
+      const mask = (x: Uint8Array): string => ((x[s + off] | (x[s + off + 1] << 8)) & ARITH_FLAGS).toString(16);
+      a = mask(native);
+      b = mask(ours);
+    }
+    if (a !== b) bad.push(`${name} host ${a} ours ${b}`);
+  }
+  if (bad.length === 0) return '';
+  const inputs = [
+    `xmm0=${hex(input, s, 16)}`,
+    `xmm1=${hex(input, s + 16, 16)}`,
+    `xmm2=${hex(input, s + 32, 16)}`,
+    `mem=${hex(input, s + 48, 16)}`,
+    `rax=${hex(input, s + 64, 8)}`,
+    `rcx=${hex(input, s + 72, 8)}`,
+    `rdx=${hex(input, s + 80, 8)}`,
+    `rbx=${hex(input, s + 88, 8)}`,
+    `flags=${hex(input, s + 96, 2)}`,
+    `mxcsr=${hex(input, s + 104, 4)}`,
+    `imm=${input[s + 108]}`,
+  ];
+  return `${bad.join('; ')} | inputs ${inputs.join(' ')}`;
+}
+
+export interface DiffResult {
+  form: Form;
+  cases: number;
+  mismatches: string[];
+}
+
+/** Generates inputs for every form, runs them natively and on our Cpu, and compares. */
+export function runDifferential(baseForms: Form[], seed: number): DiffResult[] {
+  // A deeper hunt on demand: TENDER_ORACLE_SCALE multiplies the case counts, TENDER_ORACLE_SEED
+  // shifts the seed.
+  const scale = Number(process.env.TENDER_ORACLE_SCALE ?? '1');
+  const forms = baseForms.map((f) => ({ ...f, cases: f.cases * scale }));
+  const r = new Rng(seed + Number(process.env.TENDER_ORACLE_SEED ?? '0'));
+  const total = forms.reduce((n, f) => n + f.cases, 0);
+  const states = new Uint8Array(total * STATE_SIZE);
+  const starts: number[] = [];
+  let at = 0;
+  forms.forEach((f, id) => {
+    starts.push(at);
+    fillStates(r, f, id, states, at * STATE_SIZE, f.cases);
+    at += f.cases;
+  });
+  const native = runNative(forms, states);
+  const ours = runEmulated(forms, states);
+  return forms.map((f, id) => {
+    const mismatches: string[] = [];
+    for (let n = 0; n < f.cases; n++) {
+      const d = diffState(states, native, ours, (starts[id] + n) * STATE_SIZE);
+      if (d) mismatches.push(`#${n}: ${d}`);
+    }
+    return { form: f, cases: f.cases, mismatches };
+  });
+}

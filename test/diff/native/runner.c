@@ -6,8 +6,10 @@
  * on stdout. The layouts are mirrored in test/diff/native-format.ts; change both together.
  *
  * Each case runs at fixed addresses that the emulator identity-maps too: the instruction at
- * CODE_ADDR followed by an absolute indirect jump back to `dt_exit`, and an 8 KiB data area at
+ * CODE_ENTRY followed by an absolute indirect jump back to `dt_exit`, and an 8 KiB data area at
  * DATA_ADDR (memory operands and the stack point into it) refilled per case from a seeded PRNG.
+ * The rest of the code page is INT3: a near branch that leaves lands on one, and the SIGTRAP
+ * handler takes the register state from the signal context, so branches are checked by RIP.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #define CODE_ADDR 0x10000000UL
+#define CODE_ENTRY (CODE_ADDR + 0x800)
 #define DATA_ADDR 0x20000000UL
 #define DATA_SIZE 8192
 #define MAX_DIFF 256
@@ -72,7 +75,7 @@ struct cpu_image {
 
 struct cpu_image g_image;
 uint64_t g_host_rsp;
-uint64_t g_code_entry = CODE_ADDR;
+uint64_t g_code_entry = CODE_ENTRY;
 uint32_t g_host_mxcsr = 0x1f80;
 uint8_t g_scratch_stack[256] __attribute__((aligned(16)));
 
@@ -142,9 +145,24 @@ static sigjmp_buf g_fault_jmp;
 static volatile int g_fault_vector;
 static volatile uint64_t g_fault_err, g_fault_addr, g_fault_rip;
 
+/* Signal-context register order for RAX..R15 in encoding order. */
+static const int greg_of_gpr[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+                                    REG_R8,  REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
+
 static void on_fault(int sig, siginfo_t *info, void *ctx) {
   ucontext_t *uc = ctx;
-  (void)sig;
+  uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+  if (sig == SIGTRAP && uc->uc_mcontext.gregs[REG_TRAPNO] == 3 && rip - 1 != CODE_ENTRY &&
+      rip - 1 >= CODE_ADDR && rip - 1 < CODE_ADDR + PAGE) {
+    /* A branch landed on the INT3 fill: that is a normal completion at rip - 1. */
+    for (int i = 0; i < 16; i++) g_image.gpr[i] = (uint64_t)uc->uc_mcontext.gregs[greg_of_gpr[i]];
+    g_image.rflags = (uint64_t)uc->uc_mcontext.gregs[REG_EFL];
+    g_image.mxcsr = uc->uc_mcontext.fpregs->mxcsr;
+    memcpy(g_image.xmm, uc->uc_mcontext.fpregs->_xmm, sizeof g_image.xmm);
+    g_fault_vector = -1;
+    g_fault_rip = rip - 1;
+    siglongjmp(g_fault_jmp, 1);
+  }
   /* The kernel reports the hardware vector that raised the signal. */
   g_fault_vector = (int)uc->uc_mcontext.gregs[REG_TRAPNO];
   g_fault_err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
@@ -175,6 +193,7 @@ static void *map_fixed(uint64_t addr, size_t size, int prot) {
 
 int main(void) {
   uint8_t *code = map_fixed(CODE_ADDR, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC);
+  uint8_t *entry = code + (CODE_ENTRY - CODE_ADDR);
   uint8_t *data = map_fixed(DATA_ADDR, DATA_SIZE, PROT_READ | PROT_WRITE);
   static uint8_t before[DATA_SIZE];
 
@@ -197,12 +216,13 @@ int main(void) {
       return 2;
     }
     memset(&out, 0, sizeof out);
-    memcpy(code, in.code, in.len);
+    memset(code, 0xcc, PAGE);
+    memcpy(entry, in.code, in.len);
     /* jmp [rip+0] followed by the absolute address of dt_exit. */
     static const uint8_t jmp_abs[6] = {0xff, 0x25, 0, 0, 0, 0};
     uint64_t exit_addr = (uint64_t)(uintptr_t)dt_exit;
-    memcpy(code + in.len, jmp_abs, 6);
-    memcpy(code + in.len + 6, &exit_addr, 8);
+    memcpy(entry + in.len, jmp_abs, 6);
+    memcpy(entry + in.len + 6, &exit_addr, 8);
     fill_data(data, in.data_seed);
     memcpy(data + in.patch_off, in.patch, in.patch_len);
     memcpy(before, data, DATA_SIZE);
@@ -216,7 +236,15 @@ int main(void) {
       dt_enter();
       out.vector = -1;
       memcpy(out.gpr, g_image.gpr, sizeof out.gpr);
-      out.rip = CODE_ADDR + in.len;
+      out.rip = CODE_ENTRY + in.len;
+      out.rflags = g_image.rflags;
+      out.mxcsr = (uint32_t)g_image.mxcsr;
+      memcpy(out.xmm, g_image.xmm, sizeof out.xmm);
+    } else if (g_fault_vector == -1) {
+      __asm__ volatile("ldmxcsr %0" ::"m"(g_host_mxcsr));
+      out.vector = -1;
+      memcpy(out.gpr, g_image.gpr, sizeof out.gpr);
+      out.rip = g_fault_rip;
       out.rflags = g_image.rflags;
       out.mxcsr = (uint32_t)g_image.mxcsr;
       memcpy(out.xmm, g_image.xmm, sizeof out.xmm);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -149,9 +150,17 @@ static volatile uint64_t g_fault_err, g_fault_addr, g_fault_rip;
 static const int greg_of_gpr[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
                                     REG_R8,  REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
 
+/* Vector reported when a case does not come back (an instruction that loops on itself). */
+#define VECTOR_TIMEOUT (-2)
+
 static void on_fault(int sig, siginfo_t *info, void *ctx) {
   ucontext_t *uc = ctx;
   uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+  if (sig == SIGALRM) {
+    g_fault_vector = VECTOR_TIMEOUT;
+    g_fault_rip = rip;
+    siglongjmp(g_fault_jmp, 1);
+  }
   if (sig == SIGTRAP && uc->uc_mcontext.gregs[REG_TRAPNO] == 3 && rip - 1 != CODE_ENTRY &&
       rip - 1 >= CODE_ADDR && rip - 1 < CODE_ADDR + PAGE) {
     /* A branch landed on the INT3 fill: that is a normal completion at rip - 1. */
@@ -205,7 +214,7 @@ int main(void) {
   sa.sa_sigaction = on_fault;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   sigemptyset(&sa.sa_mask);
-  int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
+  int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM};
   for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, NULL);
 
   struct case_in in;
@@ -232,8 +241,15 @@ int main(void) {
     g_image.mxcsr = in.mxcsr;
     memcpy(g_image.xmm, in.xmm, sizeof in.xmm);
 
-    if (sigsetjmp(g_fault_jmp, 1) == 0) {
+    struct itimerval limit = {.it_interval = {0, 0}, .it_value = {0, 200000}};
+    struct itimerval off = {.it_interval = {0, 0}, .it_value = {0, 0}};
+    int faulted = sigsetjmp(g_fault_jmp, 1);
+    if (!faulted) {
+      setitimer(ITIMER_REAL, &limit, NULL);
       dt_enter();
+    }
+    setitimer(ITIMER_REAL, &off, NULL);
+    if (!faulted) {
       out.vector = -1;
       memcpy(out.gpr, g_image.gpr, sizeof out.gpr);
       out.rip = CODE_ENTRY + in.len;

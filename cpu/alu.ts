@@ -1,0 +1,180 @@
+/**
+ * Integer ALU: ADD OR ADC SBB AND SUB XOR CMP in all their encodings, TEST, INC/DEC, NEG/NOT.
+ * Values are (lo, hi) int32 words; for sizes below 8 only lo is meaningful.
+ */
+import type { Cpu } from './cpu.js';
+import { getCF, LOP_ADC, LOP_ADD, LOP_DEC, LOP_INC, LOP_SBB, LOP_SUB, setLazy, setResultFlags } from './flags.js';
+import type { Insn } from './insn.js';
+import { def, defGroup, F_LOCK, F_MODRM, I_B, I_Z } from './optable.js';
+import { CF, trunc } from './state.js';
+
+export const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7;
+
+/**
+ * Computes `a op b` for `size` bytes, sets the lazy flags, and returns the result's lo word
+ * (hi word in cpu.tmpHi). `b` must already be truncated/sign-extended to the operation size.
+ */
+export function alu(c: Cpu, op: number, size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
+  let rLo: number;
+  let rHi = 0;
+  if (size !== 8) {
+    aHi = 0;
+    bHi = 0;
+    bLo = trunc(size, bLo);
+  }
+  switch (op) {
+    case ALU_ADD:
+    case ALU_ADC: {
+      const cin = op === ALU_ADC && getCF(c) ? 1 : 0;
+      if (size === 8) {
+        const s = (aLo >>> 0) + (bLo >>> 0) + cin;
+        rLo = s | 0;
+        rHi = (aHi + bHi + (s > 0xffffffff ? 1 : 0)) | 0;
+      } else rLo = trunc(size, aLo + bLo + cin);
+      setLazy(c, op === ALU_ADD ? LOP_ADD : LOP_ADC, size, aLo, aHi, bLo, bHi, rLo, rHi, cin);
+      break;
+    }
+    case ALU_SUB:
+    case ALU_SBB:
+    case ALU_CMP: {
+      const cin = op === ALU_SBB && getCF(c) ? 1 : 0;
+      if (size === 8) {
+        const borrow = (aLo >>> 0) < (bLo >>> 0) + cin ? 1 : 0;
+        rLo = (aLo - bLo - cin) | 0;
+        rHi = (aHi - bHi - borrow) | 0;
+      } else rLo = trunc(size, aLo - bLo - cin);
+      setLazy(c, op === ALU_SBB ? LOP_SBB : LOP_SUB, size, aLo, aHi, bLo, bHi, rLo, rHi, cin);
+      break;
+    }
+    case ALU_AND:
+      rLo = aLo & bLo;
+      rHi = aHi & bHi;
+      setResultFlags(c, size, rLo, rHi, 0);
+      break;
+    case ALU_OR:
+      rLo = aLo | bLo;
+      rHi = aHi | bHi;
+      setResultFlags(c, size, rLo, rHi, 0);
+      break;
+    default:
+      rLo = aLo ^ bLo;
+      rHi = aHi ^ bHi;
+      setResultFlags(c, size, rLo, rHi, 0);
+  }
+  c.tmpHi = rHi;
+  return rLo;
+}
+
+// op Eb,Gb / Ev,Gv
+function aluEG(c: Cpu, i: Insn): void {
+  const op = (i.opcode >> 3) & 7;
+  const size = i.opcode & 1 ? i.osize : 1;
+  const a = c.readRM(i, size);
+  const aHi = c.rhi;
+  const b = c.readReg(i, size);
+  const r = alu(c, op, size, a, aHi, b, c.rhi);
+  if (op !== ALU_CMP) c.writeBackRM(i, size, r, c.tmpHi);
+}
+
+// op Gb,Eb / Gv,Ev
+function aluGE(c: Cpu, i: Insn): void {
+  const op = (i.opcode >> 3) & 7;
+  const size = i.opcode & 1 ? i.osize : 1;
+  const b = c.readRM(i, size);
+  const bHi = c.rhi;
+  const a = c.readReg(i, size);
+  const r = alu(c, op, size, a, c.rhi, b, bHi);
+  if (op !== ALU_CMP) c.writeReg(i, size, r, c.tmpHi);
+}
+
+// op AL,Ib / eAX,Iz
+function aluAI(c: Cpu, i: Insn): void {
+  const op = (i.opcode >> 3) & 7;
+  const size = i.opcode & 1 ? i.osize : 1;
+  const a = c.getReg(size, 0);
+  const r = alu(c, op, size, a, c.r[1], i.imm, i.imm >> 31);
+  if (op !== ALU_CMP) c.setReg(size, 0, r, c.tmpHi);
+}
+
+// grp1: op Eb,Ib / Ev,Iz / Ev,Ib
+function aluEI(c: Cpu, i: Insn): void {
+  const op = i.reg & 7;
+  const size = i.opcode === 0x80 ? 1 : i.osize;
+  const a = c.readRM(i, size);
+  const r = alu(c, op, size, a, c.rhi, i.imm, i.imm >> 31);
+  if (op !== ALU_CMP) c.writeBackRM(i, size, r, c.tmpHi);
+}
+
+function testEG(c: Cpu, i: Insn): void {
+  const size = i.opcode & 1 ? i.osize : 1;
+  const a = c.readRM(i, size);
+  const aHi = c.rhi;
+  const b = c.readReg(i, size);
+  alu(c, ALU_AND, size, a, aHi, b, c.rhi);
+}
+
+function testAI(c: Cpu, i: Insn): void {
+  const size = i.opcode & 1 ? i.osize : 1;
+  alu(c, ALU_AND, size, c.getReg(size, 0), c.r[1], i.imm, i.imm >> 31);
+}
+
+function testEI(c: Cpu, i: Insn): void {
+  const size = i.opcode & 1 ? i.osize : 1;
+  const a = c.readRM(i, size);
+  alu(c, ALU_AND, size, a, c.rhi, i.imm, i.imm >> 31);
+}
+
+function incDec(c: Cpu, i: Insn): void {
+  const size = i.opcode & 1 ? i.osize : 1;
+  const dec = (i.reg & 7) === 1;
+  const a = c.readRM(i, size);
+  const aHi = size === 8 ? c.rhi : 0;
+  const cf = getCF(c) ? CF : 0;
+  let r: number;
+  let rHi = 0;
+  if (size === 8) {
+    r = (a + (dec ? -1 : 1)) | 0;
+    rHi = dec ? (a === 0 ? aHi - 1 : aHi) | 0 : (r === 0 ? aHi + 1 : aHi) | 0;
+  } else r = trunc(size, a + (dec ? -1 : 1));
+  setLazy(c, dec ? LOP_DEC : LOP_INC, size, a, aHi, 1, 0, r, rHi, cf);
+  c.writeBackRM(i, size, r, rHi);
+}
+
+function not(c: Cpu, i: Insn): void {
+  const size = i.opcode & 1 ? i.osize : 1;
+  const a = c.readRM(i, size);
+  c.writeBackRM(i, size, ~a, ~c.rhi);
+}
+
+function neg(c: Cpu, i: Insn): void {
+  const size = i.opcode & 1 ? i.osize : 1;
+  const a = c.readRM(i, size);
+  const r = alu(c, ALU_SUB, size, 0, 0, a, c.rhi);
+  c.writeBackRM(i, size, r, c.tmpHi);
+}
+
+for (let op = 0; op < 8; op++) {
+  const base = op << 3;
+  const lock = op === ALU_CMP ? 0 : F_LOCK;
+  def([base, base + 1], F_MODRM | lock, aluEG);
+  def([base + 2, base + 3], F_MODRM, aluGE);
+  def(base + 4, I_B, aluAI);
+  def(base + 5, I_Z, aluAI);
+  defGroup(0x80, op, I_B | lock, aluEI);
+  defGroup(0x81, op, I_Z | lock, aluEI);
+  defGroup(0x83, op, I_B | lock, aluEI);
+}
+def([0x84, 0x85], F_MODRM, testEG);
+def(0xa8, I_B, testAI);
+def(0xa9, I_Z, testAI);
+for (const op of [0xf6, 0xf7]) {
+  const imm = op === 0xf6 ? I_B : I_Z;
+  defGroup(op, 0, imm, testEI);
+  defGroup(op, 1, imm, testEI);
+  defGroup(op, 2, F_LOCK, not);
+  defGroup(op, 3, F_LOCK, neg);
+}
+for (const op of [0xfe, 0xff]) {
+  defGroup(op, 0, F_LOCK, incDec);
+  defGroup(op, 1, F_LOCK, incDec);
+}

@@ -17,6 +17,7 @@ import {
   Instruction,
   InstructionInfoFactory,
   MemoryOperand,
+  MemorySizeExt,
   Mnemonic,
   OpCodeOperandKind,
   OpKind,
@@ -76,6 +77,19 @@ export const EXCLUDED_FORMS: Record<string, string> = {
   Cpuid: 'reports the host processor, not ours',
   Wait: 'x87 state is not part of the compared state',
   Pause: 'a hint with no architectural effect beyond NOP; covered by Nopd',
+  Sldt_rm16: 'reads the host LDTR', Sldt_r32m16: 'reads the host LDTR', Sldt_r64m16: 'reads the host LDTR',
+  Str_rm16: 'reads the host TR', Str_r32m16: 'reads the host TR', Str_r64m16: 'reads the host TR',
+  Sgdt_m1664: 'stores the host GDTR (UMIP-emulated by the kernel)', Sidt_m1664: 'stores the host IDTR (UMIP-emulated by the kernel)',
+  Smsw_rm16: 'reads the host CR0 (UMIP-emulated by the kernel)', Smsw_r32m16: 'reads the host CR0 (UMIP-emulated by the kernel)', Smsw_r64m16: 'reads the host CR0 (UMIP-emulated by the kernel)',
+  Lar_r16_rm16: 'checks a selector against the host GDT/LDT', Lar_r32_r32m16: 'checks a selector against the host GDT/LDT', Lar_r64_r64m16: 'checks a selector against the host GDT/LDT',
+  Lsl_r16_rm16: 'checks a selector against the host GDT/LDT', Lsl_r32_r32m16: 'checks a selector against the host GDT/LDT', Lsl_r64_r64m16: 'checks a selector against the host GDT/LDT',
+  Verr_rm16: 'checks a selector against the host GDT/LDT', Verw_rm16: 'checks a selector against the host GDT/LDT',
+  Verr_r32m16: 'checks a selector against the host GDT/LDT', Verr_r64m16: 'checks a selector against the host GDT/LDT',
+  Verw_r32m16: 'checks a selector against the host GDT/LDT', Verw_r64m16: 'checks a selector against the host GDT/LDT',
+  Rsqrtps_xmm_xmmm128: 'approximation whose exact bits are implementation-specific (only the error bound is architectural)',
+  Rsqrtss_xmm_xmmm32: 'approximation whose exact bits are implementation-specific (only the error bound is architectural)',
+  Rcpps_xmm_xmmm128: 'approximation whose exact bits are implementation-specific (only the error bound is architectural)',
+  Rcpss_xmm_xmmm32: 'approximation whose exact bits are implementation-specific (only the error bound is architectural)',
   Monitor_rAX_ECX_EDX: 'faults at CPL3 on the host (MONITOR/MWAIT are ring-0 unless enabled)',
   Mwait_EAX_ECX: 'faults at CPL3 on the host (MONITOR/MWAIT are ring-0 unless enabled)',
 };
@@ -241,8 +255,12 @@ function edgeVector(rng: Rng): Uint8Array {
   return out;
 }
 
+const DEFAULT_MXCSR = 0x1f80;
+/** Distinct data-area fills: variety enough (memory operands also get patched edge values), and short to store. */
+const DATA_SEEDS = 4096;
+
 function edgeMxcsr(rng: Rng): number {
-  if (rng.chance(0.7)) return 0x1f80;
+  if (rng.chance(0.7)) return DEFAULT_MXCSR;
   let mxcsr = (rng.int(4) << 13) | (rng.chance(0.2) ? 0x8040 : 0) | 0x1f80;
   if (rng.chance(0.1)) mxcsr &= ~(rng.int(64) << 7); // unmask some exceptions: #XM becomes possible
   if (rng.chance(0.3)) mxcsr |= rng.int(64); // sticky status bits
@@ -272,6 +290,12 @@ function randomMemory(rng: Rng, avoidRsp: boolean): MemoryOperand {
   const disp = dispSize === 0 ? 0n : dispSize === 1 ? BigInt(rng.int(256) - 128) : BigInt(rng.int(0x800) - 0x400);
   return MemoryOperand.new64(GPR64[base]!, index < 0 ? Register.None : GPR64[index]!, index < 0 ? 1 : rng.pick([1, 2, 4, 8]), disp, dispSize, false, Register.None);
 }
+
+/** A shift count for 16-bit SHLD/SHRD: counts above 16 (mod 32) leave result and flags undefined. */
+function definedDoubleShift16Count(rng: Rng): number {
+  return rng.int(17) + (rng.chance(0.3) ? 32 * (1 + rng.int(7)) : 0);
+}
+const isDoubleShift16 = (name: string): boolean => /^Sh[lr]d_rm16_/.test(name);
 
 function immediate(rng: Rng, kind: OpCodeOperandKind): { value: bigint; signed: boolean } {
   switch (kind) {
@@ -374,6 +398,7 @@ function buildInstruction(rng: Rng, name: string, code: Code): Instruction | nul
       }
       const reg = randomRegister(rng, kind);
       if (reg !== null) operands.push({ t: 'Reg', reg });
+      else if (isDoubleShift16(name)) operands.push({ t: 'Imm', value: BigInt(definedDoubleShift16Count(rng)), signed: false });
       else operands.push({ t: 'Imm', ...immediate(rng, kind) });
     }
     const signature = operands.map((o) => (o.t === 'Imm' ? (o.value > 0xffff_ffffn || o.value < -0x8000_0000n ? 'U64' : o.signed ? 'I32' : 'U32') : o.t)).join('');
@@ -441,10 +466,14 @@ function assignState(rng: Rng, form: string, instruction: Instruction, bytes: Ui
   const info = infoFactory.info(instruction);
   const usedRegisters = info.usedRegisters() as Array<{ register: Register; free(): void }>;
   const usedMemory = info.usedMemory() as Array<{ base: Register; index: Register; scale: number; displacement: bigint; memorySize: number; free(): void }>;
+  let usesSse = /mxcsr/i.test(form);
   for (const used of usedRegisters) {
     const where = registerLocation(used.register);
     if (where && 'gpr' in where) gpr[where.gpr] = edgeRegister(rng);
-    else if (where) xmm.set(edgeVector(rng), where.xmm * 16);
+    else if (where) {
+      xmm.set(edgeVector(rng), where.xmm * 16);
+      usesSse = true;
+    }
     used.free();
   }
   // Division: most cases should divide, not fault: make the high half of the dividend small.
@@ -457,6 +486,7 @@ function assignState(rng: Rng, form: string, instruction: Instruction, bytes: Ui
     if (negative && form.includes('rm8')) gpr[0] |= 0x80n;
   }
   if (instruction.hasRepPrefix || instruction.hasRepePrefix || instruction.hasRepnePrefix) gpr[1] = BigInt(rng.int(10));
+  if (isDoubleShift16(form) && form.endsWith('_CL')) gpr[1] = (gpr[1]! & ~0xffn) | BigInt(definedDoubleShift16Count(rng));
   // BT* with a register bit offset addresses memory up to ±2^60 bytes away: keep it near.
   const bitTest = mnemonic === Mnemonic.Bt || mnemonic === Mnemonic.Bts || mnemonic === Mnemonic.Btr || mnemonic === Mnemonic.Btc;
   if (bitTest && instruction.op0Kind === OpKind.Memory && instruction.op1Kind === OpKind.Register) {
@@ -493,7 +523,7 @@ function assignState(rng: Rng, form: string, instruction: Instruction, bytes: Ui
     }
     if (n === 0 && target >= DATA_BASE && target + 16 <= DATA_BASE + DATA_SIZE) {
       patchOffset = target - DATA_BASE;
-      patch = memoryValue(rng);
+      patch = memoryValue(rng).subarray(0, Math.max(1, Math.min(16, MemorySizeExt.size(m.memorySize))));
     }
   });
   for (const m of usedMemory) m.free();
@@ -514,8 +544,8 @@ function assignState(rng: Rng, form: string, instruction: Instruction, bytes: Ui
     code: new Uint8Array(bytes),
     gpr,
     rflags,
-    mxcsr: edgeMxcsr(rng),
-    dataSeed: rng.int(0x1_0000_0000),
+    mxcsr: usesSse ? edgeMxcsr(rng) : DEFAULT_MXCSR,
+    dataSeed: rng.int(DATA_SEEDS),
     xmm,
     patchOffset,
     patch,

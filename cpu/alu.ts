@@ -3,9 +3,9 @@
  * Values are (lo, hi) int32 words; for sizes below 8 only lo is meaningful.
  */
 import type { Cpu } from './cpu.js';
-import { getCF, LOP_ADC, LOP_ADD, LOP_DEC, LOP_INC, LOP_SBB, LOP_SUB, setLazy, setResultFlags } from './flags.js';
-import type { Insn } from './insn.js';
-import { def, defGroup, F_LOCK, F_MODRM, I_B, I_Z } from './optable.js';
+import { getCF, LOP_ADC, LOP_ADD, LOP_DEC, LOP_INC, LOP_RESULT, LOP_SBB, LOP_SUB, setLazy, setResultFlags } from './flags.js';
+import type { Handler, Insn } from './insn.js';
+import { def, defFast, defGroup, F_LOCK, F_MODRM, I_B, I_Z } from './optable.js';
 import { CF, trunc } from './state.js';
 
 export const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7;
@@ -153,6 +153,167 @@ function neg(c: Cpu, i: Insn): void {
   c.writeBackRM(i, size, r, c.tmpHi);
 }
 
+// ---- decode-time specialisations: register/immediate forms of 32- and 64-bit operations ----
+
+/** TEST as a sub-operation of the fast paths (AND without a result). */
+const ALU_TEST = 8;
+
+function fast32(c: Cpu, op: number, dst: number, a: number, b: number): void {
+  let res: number;
+  switch (op) {
+    case ALU_ADD:
+      res = (a + b) | 0;
+      c.lop = LOP_ADD;
+      c.la = a;
+      c.lb = b;
+      break;
+    case ALU_SUB:
+    case ALU_CMP:
+      res = (a - b) | 0;
+      c.lop = LOP_SUB;
+      c.la = a;
+      c.lb = b;
+      break;
+    case ALU_AND:
+    case ALU_TEST:
+      res = a & b;
+      c.lop = LOP_RESULT;
+      c.lextra = 0;
+      break;
+    case ALU_OR:
+      res = a | b;
+      c.lop = LOP_RESULT;
+      c.lextra = 0;
+      break;
+    default:
+      res = a ^ b;
+      c.lop = LOP_RESULT;
+      c.lextra = 0;
+  }
+  c.lsize = 4;
+  c.lres = res;
+  if (op !== ALU_CMP && op !== ALU_TEST) {
+    c.r[dst << 1] = res;
+    c.r[(dst << 1) + 1] = 0;
+  }
+}
+
+function fast64(c: Cpu, op: number, dst: number, aLo: number, aHi: number, bLo: number, bHi: number): void {
+  let rLo: number;
+  let rHi: number;
+  switch (op) {
+    case ALU_ADD: {
+      const s = (aLo >>> 0) + (bLo >>> 0);
+      rLo = s | 0;
+      rHi = (aHi + bHi + (s > 0xffffffff ? 1 : 0)) | 0;
+      c.lop = LOP_ADD;
+      c.la = aLo;
+      c.laHi = aHi;
+      c.lb = bLo;
+      c.lbHi = bHi;
+      break;
+    }
+    case ALU_SUB:
+    case ALU_CMP:
+      rLo = (aLo - bLo) | 0;
+      rHi = (aHi - bHi - ((aLo >>> 0) < (bLo >>> 0) ? 1 : 0)) | 0;
+      c.lop = LOP_SUB;
+      c.la = aLo;
+      c.laHi = aHi;
+      c.lb = bLo;
+      c.lbHi = bHi;
+      break;
+    case ALU_AND:
+    case ALU_TEST:
+      rLo = aLo & bLo;
+      rHi = aHi & bHi;
+      c.lop = LOP_RESULT;
+      c.lextra = 0;
+      break;
+    case ALU_OR:
+      rLo = aLo | bLo;
+      rHi = aHi | bHi;
+      c.lop = LOP_RESULT;
+      c.lextra = 0;
+      break;
+    default:
+      rLo = aLo ^ bLo;
+      rHi = aHi ^ bHi;
+      c.lop = LOP_RESULT;
+      c.lextra = 0;
+  }
+  c.lsize = 8;
+  c.lres = rLo;
+  c.lresHi = rHi;
+  if (op !== ALU_CMP && op !== ALU_TEST) {
+    c.r[dst << 1] = rLo;
+    c.r[(dst << 1) + 1] = rHi;
+  }
+}
+
+function rr32(c: Cpu, i: Insn): void {
+  fast32(c, i.sub, i.dst, c.r[i.dst << 1], c.r[i.src << 1]);
+}
+
+function rr64(c: Cpu, i: Insn): void {
+  const r = c.r;
+  fast64(c, i.sub, i.dst, r[i.dst << 1], r[(i.dst << 1) + 1], r[i.src << 1], r[(i.src << 1) + 1]);
+}
+
+function ri32(c: Cpu, i: Insn): void {
+  fast32(c, i.sub, i.dst, c.r[i.dst << 1], i.imm);
+}
+
+function ri64(c: Cpu, i: Insn): void {
+  fast64(c, i.sub, i.dst, c.r[i.dst << 1], c.r[(i.dst << 1) + 1], i.imm, i.imm >> 31);
+}
+
+/** ADC/SBB need the carry: they keep the general handler. */
+function fastOp(op: number): boolean {
+  return op !== ALU_ADC && op !== ALU_SBB;
+}
+
+function specializeRR(i: Insn): Handler | null {
+  const op = i.opcode >= 0x84 ? ALU_TEST : (i.opcode >> 3) & 7;
+  if (i.mod !== 3 || (i.osize !== 4 && i.osize !== 8) || !fastOp(op)) return null;
+  const toRm = (i.opcode & 2) === 0;
+  i.sub = op;
+  i.dst = toRm ? i.rm : i.reg;
+  i.src = toRm ? i.reg : i.rm;
+  return i.osize === 8 ? rr64 : rr32;
+}
+
+function specializeRI(i: Insn): Handler | null {
+  const op = i.opcode === 0xa9 ? ALU_TEST : i.opcode === 0xf7 ? ALU_TEST : i.opcode < 0x40 ? (i.opcode >> 3) & 7 : i.reg & 7;
+  if ((i.osize !== 4 && i.osize !== 8) || !fastOp(op)) return null;
+  if (i.opcode < 0x40 || i.opcode === 0xa9) i.dst = 0;
+  else if (i.mod !== 3) return null;
+  else i.dst = i.rm;
+  i.sub = op;
+  return i.osize === 8 ? ri64 : ri32;
+}
+
+function inc32(c: Cpu, i: Insn): void {
+  const k = i.dst << 1;
+  const a = c.r[k];
+  const res = (a + i.sub) | 0;
+  c.lextra = getCF(c) ? CF : 0;
+  c.lop = i.sub === 1 ? LOP_INC : LOP_DEC;
+  c.lsize = 4;
+  c.la = a;
+  c.lb = 1;
+  c.lres = res;
+  c.r[k] = res;
+  c.r[k + 1] = 0;
+}
+
+function specializeIncDec(i: Insn): Handler | null {
+  if (i.mod !== 3 || i.osize !== 4) return null;
+  i.dst = i.rm;
+  i.sub = (i.reg & 7) === 0 ? 1 : -1;
+  return inc32;
+}
+
 for (let op = 0; op < 8; op++) {
   const base = op << 3;
   const lock = op === ALU_CMP ? 0 : F_LOCK;
@@ -178,3 +339,16 @@ for (const op of [0xfe, 0xff]) {
   defGroup(op, 0, F_LOCK, incDec);
   defGroup(op, 1, F_LOCK, incDec);
 }
+
+for (let op = 0; op < 8; op++) {
+  defFast((op << 3) + 1, specializeRR);
+  defFast((op << 3) + 3, specializeRR);
+  defFast((op << 3) + 5, specializeRI);
+  defFast(0x81, specializeRI, op);
+  defFast(0x83, specializeRI, op);
+}
+defFast(0x85, specializeRR);
+defFast(0xa9, specializeRI);
+defFast(0xf7, specializeRI, 0);
+defFast(0xff, specializeIncDec, 0);
+defFast(0xff, specializeIncDec, 1);

@@ -7,7 +7,7 @@ import type { Cpu } from './cpu.js';
 import { GP, UD } from './fault.js';
 import { getArithFlags, getZF, setArithFlags } from './flags.js';
 import type { Insn } from './insn.js';
-import { def, defGroup, F_LOCK, F_MODRM } from './optable.js';
+import { def, defGroup, F_LOCK, F_MEM, F_MODRM } from './optable.js';
 import { ZF } from './state.js';
 
 function cmpxchg(c: Cpu, i: Insn): void {
@@ -84,4 +84,4 @@ function cmpxchgWide(c: Cpu, i: Insn): void {
 
 def([0x1b0, 0x1b1], F_MODRM | F_LOCK, cmpxchg);
 def([0x1c0, 0x1c1], F_MODRM | F_LOCK, xadd);
-defGroup(0x1c7, 1, F_LOCK, cmpxchgWide);
+defGroup(0x1c7, 1, F_LOCK | F_MEM, cmpxchgWide);

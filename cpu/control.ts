@@ -7,7 +7,7 @@ import { iretq } from './exceptions.js';
 import { BP, DB, GP, NP, UD } from './fault.js';
 import { getZF, testCondition } from './flags.js';
 import type { Insn } from './insn.js';
-import { def, defGroup, F_FORCE64, F_MODRM, I_B, I_D, I_NONE, I_W, range } from './optable.js';
+import { def, defGroup, F_FORCE64, F_MEM, I_B, I_D, I_NONE, I_W, range } from './optable.js';
 
 function jcc(c: Cpu, i: Insn): void {
   if (testCondition(c, i.opcode & 15)) c.jumpRel(i.imm);
@@ -218,8 +218,8 @@ def(0xeb, I_B | F_FORCE64, jmpRel);
 def(0xe8, I_D | F_FORCE64, callRel);
 defGroup(0xff, 2, F_FORCE64, callE);
 defGroup(0xff, 4, F_FORCE64, jmpE);
-defGroup(0xff, 3, F_MODRM, farIndirect);
-defGroup(0xff, 5, F_MODRM, farIndirect);
+defGroup(0xff, 3, F_MEM, farIndirect);
+defGroup(0xff, 5, F_MEM, farIndirect);
 def(0xc3, F_FORCE64, ret);
 def(0xc2, I_W | F_FORCE64, ret);
 def([0xcb], I_NONE, retFar);

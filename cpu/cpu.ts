@@ -21,9 +21,9 @@ import {
 import './isa.js';
 import { PAGE_HAS_CODE, PAGE_HOST_READONLY, type GuestMemory } from './memory.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE, Mmu, tlbIndex } from './mmu.js';
-import { readMsr, writeMsr } from './msr.js';
+import { MSR_EFER, readMsr, writeMsr } from './msr.js';
 import { getRflags, setArithFlags } from './flags.js';
-import { ARITH_FLAGS, CR0_PG, EFER_LMA, EFER_LME, IF, TF } from './state.js';
+import { ARITH_FLAGS, CR0_PG, EFER_LMA, EFER_LME, EFER_NXE, EFER_SCE, IF, TF } from './state.js';
 
 function split(v: bigint): [number, number] {
   const u = BigInt.asUintN(64, v);
@@ -799,6 +799,12 @@ export class Cpu extends Mmu implements Processor, CodeSource {
 
   setMsr(index: number, value: bigint): boolean {
     const [lo, hi] = split(value);
+    if (index === MSR_EFER) {
+      // The owner establishes state directly (as KVM_SET_SREGS does): LME/LMA are taken as given.
+      this.efer = lo & (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE);
+      this.flushTlb();
+      return hi === 0 && (lo & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)) === 0;
+    }
     return writeMsr(this, index, lo, hi);
   }
 

@@ -9,7 +9,7 @@
  */
 import { GP, UD } from './fault.js';
 import { BASE_RIP, Insn, type Handler } from './insn.js';
-import { F_DEF64, F_FORCE64, F_LOCK, F_MODRM, F_SSE, I_B, I_D, I_MASK, I_MOFFS, I_NONE, I_V, I_W, I_WB, I_Z, opTable, V_66, V_F2, V_F3, type OpEntry } from './optable.js';
+import { F_DEF64, F_FORCE64, F_LOCK, F_MEM, F_MODRM, F_MODRM_REG, F_REG, F_SSE, I_B, I_D, I_MASK, I_MOFFS, I_NONE, I_V, I_W, I_WB, I_Z, opTable, V_66, V_F2, V_F3, type OpEntry } from './optable.js';
 
 /** Where the decoder gets bytes: a window already fetched, and a slow path that may fault. */
 export interface CodeSource {
@@ -21,7 +21,8 @@ export interface CodeSource {
   codeByteSlow(k: number): number;
 }
 
-const raiseUD: Handler = (cpu) => cpu.raise(UD, -1);
+/** The handler of every undefined or unimplemented encoding. */
+export const raiseUD: Handler = (cpu) => cpu.raise(UD, -1);
 const raiseGP: Handler = (cpu) => cpu.raise(GP, 0);
 
 const SEG_OVERRIDE: Record<number, number> = { 0x26: 0, 0x2e: 1, 0x36: 2, 0x3e: 3, 0x64: 4, 0x65: 5 };
@@ -30,7 +31,8 @@ export function decode(src: CodeSource, mode64: boolean): Insn {
   const bytes = src.codeBytes;
   const avail = src.codeAvail;
   let pos = 0;
-  const next = (): number => (pos < avail ? bytes[pos++] : src.codeByteSlow(pos++));
+  // Bytes past the 15-byte limit are never fetched: the instruction is #GP whatever they are.
+  const next = (): number => (pos >= 15 ? (pos++, 0) : pos < avail ? bytes[pos++] : src.codeByteSlow(pos++));
   const i = new Insn(raiseUD);
   let rex = 0;
   let a67 = false;
@@ -85,21 +87,24 @@ export function decode(src: CodeSource, mode64: boolean): Insn {
   const k = opcode << 2;
   let e: OpEntry | null = null;
   let p66Taken = false;
+  let invalid = false;
   if (map !== 0) {
-    if (i.rep === 2 && opTable[k | V_F2]) {
-      e = opTable[k | V_F2];
-      i.rep = 0;
-    } else if (i.rep === 1 && opTable[k | V_F3]) {
-      e = opTable[k | V_F3];
-      i.rep = 0;
+    // F2/F3 take precedence over 66 as the mandatory prefix of SSE opcodes.
+    const sse = isSse(opTable[k]) || isSse(opTable[k | V_66]) || isSse(opTable[k | V_F3]) || isSse(opTable[k | V_F2]);
+    if (i.rep !== 0) {
+      const v = i.rep === 2 ? V_F2 : V_F3;
+      if (opTable[k | v]) {
+        e = opTable[k | v];
+        i.rep = 0;
+      } else if (sse) invalid = true;
     } else if (i.p66 && opTable[k | V_66]) {
       e = opTable[k | V_66];
       p66Taken = true;
     }
   }
-  if (!e) {
+  if (!e && !invalid) {
     e = opTable[k];
-    if (e && (e.form & F_SSE) !== 0 && (i.p66 || i.rep !== 0)) e = null;
+    if (isSse(e) && (i.p66 || i.rep !== 0)) e = null;
   }
   const rexW = (rex & 8) !== 0;
   const p66 = i.p66 && !p66Taken;
@@ -118,7 +123,10 @@ export function decode(src: CodeSource, mode64: boolean): Insn {
     if (e && e.group) {
       e = e.group[reg];
       if (e) form = e.form;
+      if (isSse(e) && ((i.p66 && !p66Taken) || i.rep !== 0)) e = null;
     }
+    if (form & F_MODRM_REG) i.mod = 3;
+    if (((form & F_MEM) !== 0 && i.mod === 3) || ((form & F_REG) !== 0 && i.mod !== 3)) e = null;
     if (i.mod !== 3) {
       let rm = m & 7;
       if (rm === 4) {
@@ -182,8 +190,18 @@ export function decode(src: CodeSource, mode64: boolean): Insn {
   }
   if (pos > 15) return tooLong(i);
   i.len = pos;
-  if (e && e.exec && (!i.lock || ((form & F_LOCK) !== 0 && i.mod !== 3))) i.exec = e.exec;
+  if (e && e.exec && (!i.lock || ((form & F_LOCK) !== 0 && i.mod !== 3))) {
+    i.exec = e.exec;
+    if (e.fast) {
+      const h = e.fast(i);
+      if (h) i.exec = h;
+    }
+  }
   return i;
+}
+
+function isSse(e: OpEntry | null): boolean {
+  return e !== null && (e.form & F_SSE) !== 0;
 }
 
 function read32(next: () => number): number {

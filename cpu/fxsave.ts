@@ -1,8 +1,9 @@
 /**
- * The 512-byte FXSAVE image (64-bit layout): FCW, FSW, abridged FTW, MXCSR and its mask, the eight
- * x87/MMX register slots and XMM0–15. Used by FXSAVE/FXRSTOR and by the Processor API.
+ * The 512-byte FXSAVE image (64-bit layout): FCW, FSW, abridged FTW, MXCSR and its mask, ST0–ST7
+ * as 80-bit values, and XMM0–15. Used by FXSAVE/FXRSTOR and by the Processor API.
  */
 import type { CpuState } from './state.js';
+import { doubleToExt, extToDouble } from './x87-format.js';
 
 /** MXCSR bits this processor supports (DAZ included). */
 export const MXCSR_MASK = 0xffff;
@@ -15,7 +16,8 @@ export function fxsaveImage(s: CpuState, out: Uint8Array): void {
   v.setUint8(4, s.ftw);
   v.setUint32(24, s.mxcsr, true);
   v.setUint32(28, MXCSR_MASK, true);
-  for (let k = 0; k < 8; k++) out.set(s.x87Regs.subarray(k * 10, k * 10 + 10), 32 + k * 16);
+  const top = (s.fsw >> 11) & 7;
+  for (let k = 0; k < 8; k++) doubleToExt(s.fpr[(top + k) & 7], out, 32 + k * 16);
   out.set(s.x8.subarray(0, 256), 160);
 }
 
@@ -28,7 +30,8 @@ export function fxrstorImage(s: CpuState, img: Uint8Array): boolean {
   s.fsw = v.getUint16(2, true);
   s.ftw = v.getUint8(4);
   s.mxcsr = mxcsr;
-  for (let k = 0; k < 8; k++) s.x87Regs.set(img.subarray(32 + k * 16, 32 + k * 16 + 10), k * 10);
+  const top = (s.fsw >> 11) & 7;
+  for (let k = 0; k < 8; k++) s.fpr[(top + k) & 7] = extToDouble(img, 32 + k * 16);
   s.x8.set(img.subarray(160, 416), 0);
   return true;
 }

@@ -46,6 +46,10 @@ export class Insn {
   immHi = 0;
   /** Second immediate (ENTER's nesting level). */
   imm2 = 0;
+  /** Operands chosen at decode time for specialised handlers: destination, source, sub-operation. */
+  dst = 0;
+  src = 0;
+  sub = 0;
   /** False when the instruction straddles a page and must be re-decoded each time. */
   cacheable = true;
 

@@ -20,3 +20,4 @@ import './sse-float.js';
 import './sse-convert.js';
 import './sse-int.js';
 import './sse-state.js';
+import './x87.js';

@@ -5,9 +5,10 @@
 import type { Cpu } from './cpu.js';
 import { UD } from './fault.js';
 import { testCondition } from './flags.js';
-import type { Insn } from './insn.js';
-import { def, defGroup, F_LOCK, F_MODRM, I_B, I_MOFFS, I_NONE, I_V, I_Z, range } from './optable.js';
+import type { Handler, Insn } from './insn.js';
+import { def, defFast, defGroup, F_LOCK, F_MEM, F_MODRM, I_B, I_MOFFS, I_NONE, I_V, I_Z, range } from './optable.js';
 import { sext } from './state.js';
+import { noRepPrefix } from './system.js';
 
 function movEG(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
@@ -165,7 +166,7 @@ defGroup(0xc7, 0, I_Z, movEI);
 def(range(0xb0, 8), I_B, movRI8);
 def(range(0xb8, 8), I_V, movRI);
 def(range(0xa0, 4), I_MOFFS, movMoffs);
-def(0x8d, F_MODRM, lea);
+def(0x8d, F_MODRM | F_MEM, lea);
 def(0x63, F_MODRM, movsxd);
 def([0x1b6, 0x1b7], F_MODRM, movzx);
 def([0x1be, 0x1bf], F_MODRM, movsx);
@@ -174,8 +175,61 @@ def(range(0x90, 8), I_NONE, xchgAR);
 def(0x98, I_NONE, cbw);
 def(0x99, I_NONE, cwd);
 def(range(0x1c8, 8), I_NONE, bswap);
-def([0x2f0, 0x2f1], F_MODRM, movbe);
+def([0x2f0, 0x2f1], F_MODRM | F_MEM, movbe);
 def(0xd7, I_NONE, xlat);
 def(range(0x140, 16), F_MODRM, cmov);
 def(range(0x190, 16), F_MODRM, setcc);
 def([0x10d, ...range(0x118, 8)], F_MODRM, nop);
+
+// ---- decode-time specialisations of 32/64-bit MOV ----
+
+function movRR32(c: Cpu, i: Insn): void {
+  c.r[i.dst << 1] = c.r[i.src << 1];
+  c.r[(i.dst << 1) + 1] = 0;
+}
+
+function movRR64(c: Cpu, i: Insn): void {
+  c.r[i.dst << 1] = c.r[i.src << 1];
+  c.r[(i.dst << 1) + 1] = c.r[(i.src << 1) + 1];
+}
+
+function load32(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const v = c.read32(c.eaLo, c.eaHi);
+  c.r[i.reg << 1] = v;
+  c.r[(i.reg << 1) + 1] = 0;
+}
+
+function load64(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const v = c.read64(c.eaLo, c.eaHi);
+  c.r[i.reg << 1] = v;
+  c.r[(i.reg << 1) + 1] = c.rhi;
+}
+
+function store32(c: Cpu, i: Insn): void {
+  c.ea(i);
+  c.write32(c.eaLo, c.eaHi, c.r[i.reg << 1]);
+}
+
+function store64(c: Cpu, i: Insn): void {
+  c.ea(i);
+  c.write64(c.eaLo, c.eaHi, c.r[i.reg << 1], c.r[(i.reg << 1) + 1]);
+}
+
+function specializeMov(i: Insn): Handler | null {
+  if (i.osize !== 4 && i.osize !== 8) return null;
+  const wide = i.osize === 8;
+  const toRm = i.opcode === 0x89;
+  if (i.mod === 3) {
+    i.dst = toRm ? i.rm : i.reg;
+    i.src = toRm ? i.reg : i.rm;
+    return wide ? movRR64 : movRR32;
+  }
+  if (toRm) return wide ? store64 : store32;
+  return wide ? load64 : load32;
+}
+
+defFast([0x89, 0x8b], specializeMov);
+// F2 0F 38 F0/F1 is CRC32 (SSE4.2) and F3 is undefined.
+defFast([0x2f0, 0x2f1], noRepPrefix);

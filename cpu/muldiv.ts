@@ -13,16 +13,17 @@ import { CF, OF, sext, trunc } from './state.js';
 
 const TWO32 = 4294967296;
 
-/** 128-bit product words, least significant first (uint32 values). */
-let p0 = 0;
-let p1 = 0;
-let p2 = 0;
-let p3 = 0;
-/** mulu32 result. */
-let mLo = 0;
-let mHi = 0;
+/**
+ * Scratch results in typed arrays (module-level `let`s holding uint32 values would be boxed
+ * doubles, allocating on every assignment): the 128-bit product words P (least significant
+ * first), the 32×32 product M, quotient/remainder Q (Q[0] Q[1] Q[2] Q[3]), a negated value N.
+ */
+const P = new Float64Array(4);
+const M = new Float64Array(2);
+const Q = new Float64Array(4);
+const N = new Float64Array(4);
 
-/** Unsigned 32×32→64: mLo, mHi (uint32). */
+/** Unsigned 32×32→64: M[0], M[1] (uint32). */
 function mulu32(a: number, b: number): void {
   a >>>= 0;
   b >>>= 0;
@@ -34,38 +35,38 @@ function mulu32(a: number, b: number): void {
   const p01 = a0 * b1;
   const p10 = a1 * b0;
   const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  mLo = (((mid & 0xffff) << 16) | (p00 & 0xffff)) >>> 0;
-  mHi = a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16);
+  M[0] = (((mid & 0xffff) << 16) | (p00 & 0xffff)) >>> 0;
+  M[1] = a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16);
 }
 
-/** Unsigned 64×64→128 into p0..p3. */
+/** Unsigned 64×64→128 into P[0]..P[3]. */
 function mulu64(aLo: number, aHi: number, bLo: number, bHi: number): void {
   mulu32(aLo, bLo);
-  const ll0 = mLo;
-  const ll1 = mHi;
+  const ll0 = M[0];
+  const ll1 = M[1];
   mulu32(aLo, bHi);
-  const lh0 = mLo;
-  const lh1 = mHi;
+  const lh0 = M[0];
+  const lh1 = M[1];
   mulu32(aHi, bLo);
-  const hl0 = mLo;
-  const hl1 = mHi;
+  const hl0 = M[0];
+  const hl1 = M[1];
   mulu32(aHi, bHi);
-  const hh0 = mLo;
-  const hh1 = mHi;
-  p0 = ll0;
+  const hh0 = M[0];
+  const hh1 = M[1];
+  P[0] = ll0;
   const w1 = ll1 + lh0 + hl0;
-  p1 = w1 % TWO32;
+  P[1] = w1 % TWO32;
   const w2 = Math.floor(w1 / TWO32) + lh1 + hl1 + hh0;
-  p2 = w2 % TWO32;
-  p3 = (Math.floor(w2 / TWO32) + hh1) % TWO32;
+  P[2] = w2 % TWO32;
+  P[3] = (Math.floor(w2 / TWO32) + hh1) % TWO32;
 }
 
-/** Signed 64×64→128 into p0..p3. */
+/** Signed 64×64→128 into P[0]..P[3]. */
 function muls64(aLo: number, aHi: number, bLo: number, bHi: number): void {
   mulu64(aLo, aHi, bLo, bHi);
   // Two's-complement correction of the high half: subtract b if a < 0, a if b < 0.
-  let h0 = p2;
-  let h1 = p3;
+  let h0 = P[2];
+  let h1 = P[3];
   if (aHi < 0) {
     const s = h0 - (bLo >>> 0);
     h0 = (s + TWO32) % TWO32;
@@ -76,8 +77,8 @@ function muls64(aLo: number, aHi: number, bLo: number, bHi: number): void {
     h0 = (s + TWO32) % TWO32;
     h1 = (h1 - (aHi >>> 0) - (s < 0 ? 1 : 0) + 2 * TWO32) % TWO32;
   }
-  p2 = h0;
-  p3 = h1;
+  P[2] = h0;
+  P[3] = h1;
 }
 
 function mulFlags(c: Cpu, size: number, lo: number, hi: number, overflow: boolean): void {
@@ -105,15 +106,15 @@ function mul(c: Cpu, i: Insn): void {
     }
     case 4:
       mulu32(c.r[0], v);
-      c.setR32(0, mLo | 0);
-      c.setR32(2, mHi | 0);
-      mulFlags(c, 4, mLo | 0, 0, mHi !== 0);
+      c.setR32(0, M[0] | 0);
+      c.setR32(2, M[1] | 0);
+      mulFlags(c, 4, M[0] | 0, 0, M[1] !== 0);
       break;
     default:
       mulu64(c.r[0], c.r[1], v, vHi);
-      c.setR64(0, p0 | 0, p1 | 0);
-      c.setR64(2, p2 | 0, p3 | 0);
-      mulFlags(c, 8, p0 | 0, p1 | 0, (p2 | p3) !== 0);
+      c.setR64(0, P[0] | 0, P[1] | 0);
+      c.setR64(2, P[2] | 0, P[3] | 0);
+      mulFlags(c, 8, P[0] | 0, P[1] | 0, (P[2] | P[3]) !== 0);
   }
 }
 
@@ -138,16 +139,16 @@ function imul1(c: Cpu, i: Insn): void {
     }
     case 4: {
       muls64(c.r[0], c.r[0] >> 31, v, v >> 31);
-      c.setR32(0, p0 | 0);
-      c.setR32(2, p1 | 0);
-      mulFlags(c, 4, p0 | 0, 0, (p1 | 0) !== (p0 | 0) >> 31);
+      c.setR32(0, P[0] | 0);
+      c.setR32(2, P[1] | 0);
+      mulFlags(c, 4, P[0] | 0, 0, (P[1] | 0) !== (P[0] | 0) >> 31);
       break;
     }
     default:
       muls64(c.r[0], c.r[1], v, vHi);
-      c.setR64(0, p0 | 0, p1 | 0);
-      c.setR64(2, p2 | 0, p3 | 0);
-      mulFlags(c, 8, p0 | 0, p1 | 0, !((p2 | 0) === (p1 | 0) >> 31 && (p3 | 0) === (p1 | 0) >> 31));
+      c.setR64(0, P[0] | 0, P[1] | 0);
+      c.setR64(2, P[2] | 0, P[3] | 0);
+      mulFlags(c, 8, P[0] | 0, P[1] | 0, !((P[2] | 0) === (P[1] | 0) >> 31 && (P[3] | 0) === (P[1] | 0) >> 31));
   }
 }
 
@@ -155,16 +156,16 @@ function imul1(c: Cpu, i: Insn): void {
 function imulTrunc(c: Cpu, size: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
   if (size === 8) {
     muls64(aLo, aHi, bLo, bHi);
-    const lo = p0 | 0;
-    const hi = p1 | 0;
-    mulFlags(c, 8, lo, hi, !((p2 | 0) === hi >> 31 && (p3 | 0) === hi >> 31));
+    const lo = P[0] | 0;
+    const hi = P[1] | 0;
+    mulFlags(c, 8, lo, hi, !((P[2] | 0) === hi >> 31 && (P[3] | 0) === hi >> 31));
     c.tmpHi = hi;
     return lo;
   }
   if (size === 4) {
     muls64(aLo, aLo >> 31, bLo, bLo >> 31);
-    const lo = p0 | 0;
-    mulFlags(c, 4, lo, 0, (p1 | 0) !== lo >> 31);
+    const lo = P[0] | 0;
+    mulFlags(c, 4, lo, 0, (P[1] | 0) !== lo >> 31);
     c.tmpHi = 0;
     return lo;
   }
@@ -192,35 +193,30 @@ function imul3(c: Cpu, i: Insn): void {
   c.writeReg(i, size, r, c.tmpHi);
 }
 
-/** Quotient/remainder of the last division (uint32 words). */
-let q0 = 0;
-let q1 = 0;
-let r0 = 0;
-let r1 = 0;
 
 /**
- * Unsigned (n3:n2:n1:n0) / (d1:d0) where n3:n2 < d1:d0 (so the quotient fits 64 bits).
+ * Unsigned (N[3]:N[2]:N[1]:N[0]) / (d1:d0) where N[3]:N[2] < d1:d0 (so the quotient fits 64 bits).
  * All inputs are uint32 words.
  */
-function divu128(n3: number, n2: number, n1: number, n0: number, d1: number, d0: number): void {
-  if (n3 === 0 && n2 === 0 && n1 < 0x200000) {
-    const n = n1 * TWO32 + n0;
+function divu128(a3: number, a2: number, a1: number, a0: number, d1: number, d0: number): void {
+  if (a3 === 0 && a2 === 0 && a1 < 0x200000) {
+    const n = a1 * TWO32 + a0;
     const d = d1 * TWO32 + d0;
     const q = Math.floor(n / d);
     const r = n - q * d;
-    q0 = q % TWO32;
-    q1 = Math.floor(q / TWO32);
-    r0 = r % TWO32;
-    r1 = Math.floor(r / TWO32);
+    Q[0] = q % TWO32;
+    Q[1] = Math.floor(q / TWO32);
+    Q[2] = r % TWO32;
+    Q[3] = Math.floor(r / TWO32);
     return;
   }
-  // Shift-subtract over the 64 low dividend bits; the remainder starts as n3:n2 (< divisor).
-  let rh = n3;
-  let rl = n2;
+  // Shift-subtract over the 64 low dividend bits; the remainder starts as a3:a2 (< divisor).
+  let rh = a3;
+  let rl = a2;
   let qh = 0;
   let ql = 0;
   for (let k = 63; k >= 0; k--) {
-    const inBit = k >= 32 ? (n1 >>> (k - 32)) & 1 : (n0 >>> k) & 1;
+    const inBit = k >= 32 ? (a1 >>> (k - 32)) & 1 : (a0 >>> k) & 1;
     const carry = rh >>> 31;
     rh = ((rh << 1) | (rl >>> 31)) >>> 0;
     rl = ((rl << 1) | inBit) >>> 0;
@@ -233,25 +229,21 @@ function divu128(n3: number, n2: number, n1: number, n0: number, d1: number, d0:
     qh = ((qh << 1) | (ql >>> 31)) >>> 0;
     ql = ((ql << 1) | (ge ? 1 : 0)) >>> 0;
   }
-  q0 = ql;
-  q1 = qh;
-  r0 = rl;
-  r1 = rh;
+  Q[0] = ql;
+  Q[1] = qh;
+  Q[2] = rl;
+  Q[3] = rh;
 }
 
-/** Negates the 128-bit value w3:w2:w1:w0 (uint32 words) into n-words. */
-let n0 = 0;
-let n1 = 0;
-let n2 = 0;
-let n3 = 0;
+/** Negates the 128-bit value w3:w2:w1:w0 (uint32 words) into N. */
 function neg128(w3: number, w2: number, w1: number, w0: number): void {
   const a0 = (~w0 >>> 0) + 1;
-  n0 = a0 % TWO32;
+  N[0] = a0 % TWO32;
   const a1 = (~w1 >>> 0) + (a0 >= TWO32 ? 1 : 0);
-  n1 = a1 % TWO32;
+  N[1] = a1 % TWO32;
   const a2 = (~w2 >>> 0) + (a1 >= TWO32 ? 1 : 0);
-  n2 = a2 % TWO32;
-  n3 = ((~w3 >>> 0) + (a2 >= TWO32 ? 1 : 0)) % TWO32;
+  N[2] = a2 % TWO32;
+  N[3] = ((~w3 >>> 0) + (a2 >= TWO32 ? 1 : 0)) % TWO32;
 }
 
 function div(c: Cpu, i: Insn): void {
@@ -280,8 +272,8 @@ function div(c: Cpu, i: Insn): void {
       const d = v >>> 0;
       if (hiW >= d) c.raise(DE, -1);
       divu128(0, 0, hiW, c.r[0] >>> 0, 0, d);
-      c.setR32(0, q0 | 0);
-      c.setR32(2, r0 | 0);
+      c.setR32(0, Q[0] | 0);
+      c.setR32(2, Q[2] | 0);
       break;
     }
     default: {
@@ -291,8 +283,8 @@ function div(c: Cpu, i: Insn): void {
       const h0 = c.r[4] >>> 0;
       if (h1 > d1 || (h1 === d1 && h0 >= d0)) c.raise(DE, -1);
       divu128(h1, h0, c.r[1] >>> 0, c.r[0] >>> 0, d1, d0);
-      c.setR64(0, q0 | 0, q1 | 0);
-      c.setR64(2, r0 | 0, r1 | 0);
+      c.setR64(0, Q[0] | 0, Q[1] | 0);
+      c.setR64(2, Q[2] | 0, Q[3] | 0);
     }
   }
 }
@@ -343,10 +335,10 @@ function idiv(c: Cpu, i: Insn): void {
       const dNeg = dh >= 0x80000000;
       if (nNeg) {
         neg128(w3, w2, w1, w0);
-        w3 = n3;
-        w2 = n2;
-        w1 = n1;
-        w0 = n0;
+        w3 = N[3];
+        w2 = N[2];
+        w1 = N[1];
+        w0 = N[0];
       }
       if (dNeg) {
         const a = (~dl >>> 0) + 1;
@@ -356,10 +348,10 @@ function idiv(c: Cpu, i: Insn): void {
       // |quotient| must fit in 64 bits for the unsigned step.
       if (w3 > dh || (w3 === dh && w2 >= dl)) c.raise(DE, -1);
       divu128(w3, w2, w1, w0, dh, dl);
-      let ql = q0;
-      let qh = q1;
-      let rl = r0;
-      let rh = r1;
+      let ql = Q[0];
+      let qh = Q[1];
+      let rl = Q[2];
+      let rh = Q[3];
       const qNeg = nNeg !== dNeg;
       if (size === 4) {
         // Quotient must fit int32.
@@ -373,13 +365,13 @@ function idiv(c: Cpu, i: Insn): void {
       if (qh > (qNeg ? 0x80000000 : 0x7fffffff) || (qh === 0x80000000 && ql !== 0)) c.raise(DE, -1);
       if (qNeg) {
         neg128(0, 0, qh, ql);
-        ql = n0;
-        qh = n1;
+        ql = N[0];
+        qh = N[1];
       }
       if (nNeg) {
         neg128(0, 0, rh, rl);
-        rl = n0;
-        rh = n1;
+        rl = N[0];
+        rh = N[1];
       }
       c.setR64(0, ql | 0, qh | 0);
       c.setR64(2, rl | 0, rh | 0);

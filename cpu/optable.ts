@@ -7,7 +7,7 @@
  *
  * Opcode numbers: 0x000–0x0FF one-byte map, 0x1xx = 0F xx, 0x2xx = 0F 38 xx, 0x3xx = 0F 3A xx.
  */
-import type { Handler } from './insn.js';
+import type { Handler, Insn } from './insn.js';
 
 /** A ModRM byte follows the opcode. */
 export const F_MODRM = 1;
@@ -38,12 +38,25 @@ export const F_SSE = 1 << 7;
 /** LOCK is allowed (with a memory destination). */
 export const F_LOCK = 1 << 8;
 
+/** Only a memory operand is valid (ModRM.mod = 3 is #UD). */
+export const F_MEM = 1 << 9;
+/** Only a register operand is valid (a memory operand is #UD). */
+export const F_REG = 1 << 10;
+/** ModRM always names registers whatever its mod field (MOV to/from CR/DR). */
+export const F_MODRM_REG = 1 << 11;
+
 export const V_NONE = 0;
 export const V_66 = 1;
 export const V_F3 = 2;
 export const V_F2 = 3;
 
+/** Picks a specialised handler for a decoded instruction (e.g. register-only, one size), or null. */
+export type Specializer = (i: Insn) => Handler | null;
+
 export class OpEntry {
+  /** Optional decode-time specialisation of `exec` (the general handler stays the reference). */
+  fast: Specializer | null = null;
+
   constructor(
     readonly form: number,
     readonly exec: Handler | null,
@@ -82,4 +95,14 @@ export function range(first: number, count: number): number[] {
   const out: number[] = [];
   for (let k = 0; k < count; k++) out.push(first + k);
   return out;
+}
+
+/** Attaches a decode-time specialiser to registered opcodes (or to group member /reg). */
+export function defFast(opcodes: number | readonly number[], fast: Specializer, reg = -1, variant = V_NONE): void {
+  for (const op of typeof opcodes === 'number' ? [opcodes] : opcodes) {
+    let e = opTable[(op << 2) | variant];
+    if (e && reg >= 0) e = e.group ? e.group[reg] : null;
+    if (!e || !e.exec) throw new Error(`opcode 0x${op.toString(16)} has no handler to specialise`);
+    e.fast = fast;
+  }
 }

@@ -6,8 +6,8 @@
  */
 import type { Cpu } from './cpu.js';
 import { getArithFlags, getCF, setArithFlags, setResultFlags } from './flags.js';
-import type { Insn } from './insn.js';
-import { def, defGroup, F_MODRM, I_B, I_NONE } from './optable.js';
+import type { Handler, Insn } from './insn.js';
+import { def, defFast, defGroup, F_MODRM, I_B, I_NONE } from './optable.js';
 import { CF, OF, sext, trunc } from './state.js';
 
 let outLo = 0;
@@ -18,10 +18,10 @@ function shl64(lo: number, hi: number, n: number): void {
     outLo = lo;
     outHi = hi;
   } else if (n < 32) {
-    outHi = (hi << n) | (lo >>> (32 - n));
-    outLo = lo << n;
+    outHi = ((hi << n) | (lo >>> (32 - n))) | 0;
+    outLo = (lo << n) | 0;
   } else if (n < 64) {
-    outHi = lo << (n - 32);
+    outHi = (lo << (n - 32)) | 0;
     outLo = 0;
   } else {
     outLo = 0;
@@ -34,10 +34,10 @@ function shr64(lo: number, hi: number, n: number): void {
     outLo = lo;
     outHi = hi;
   } else if (n < 32) {
-    outLo = (lo >>> n) | (hi << (32 - n));
-    outHi = hi >>> n;
+    outLo = ((lo >>> n) | (hi << (32 - n))) | 0;
+    outHi = (hi >>> n) | 0;
   } else if (n < 64) {
-    outLo = hi >>> (n - 32);
+    outLo = (hi >>> (n - 32)) | 0;
     outHi = 0;
   } else {
     outLo = 0;
@@ -50,11 +50,11 @@ function sar64(lo: number, hi: number, n: number): void {
     outLo = lo;
     outHi = hi;
   } else if (n < 32) {
-    outLo = (lo >>> n) | (hi << (32 - n));
-    outHi = hi >> n;
+    outLo = ((lo >>> n) | (hi << (32 - n))) | 0;
+    outHi = (hi >> n) | 0;
   } else {
-    outLo = hi >> Math.min(n - 32, 31);
-    outHi = hi >> 31;
+    outLo = (hi >> Math.min(n - 32, 31)) | 0;
+    outHi = (hi >> 31) | 0;
   }
 }
 
@@ -293,3 +293,48 @@ for (let r = 0; r < 8; r++) {
 }
 def([0x1a4, 0x1ac], F_MODRM | I_B, shiftDouble);
 def([0x1a5, 0x1ad], F_MODRM, shiftDouble);
+
+// ---- decode-time specialisation: 32-bit register shifts by a constant (SHL, SHR, SAR) ----
+
+function shiftConst32(c: Cpu, i: Insn): void {
+  const k = i.dst << 1;
+  const v = c.r[k];
+  const n = i.src;
+  let res: number;
+  let flags: number;
+  switch (i.sub) {
+    case 5: // SHR
+      res = v >>> n;
+      flags = ((v >>> (n - 1)) & 1 ? CF : 0) | (v < 0 ? OF : 0);
+      break;
+    case 7: // SAR
+      res = v >> n;
+      flags = (v >> (n - 1)) & 1 ? CF : 0;
+      break;
+    default: {
+      // SHL/SAL
+      res = v << n;
+      const cf = (v >>> (32 - n)) & 1;
+      flags = (cf ? CF : 0) | ((res >>> 31) ^ cf ? OF : 0);
+    }
+  }
+  setResultFlags(c, 4, res | 0, 0, flags);
+  c.r[k] = res;
+  c.r[k + 1] = 0;
+}
+
+function specializeShift(i: Insn): Handler | null {
+  const op = i.reg & 7;
+  if (i.mod !== 3 || i.osize !== 4 || (op !== 4 && op !== 5 && op !== 6 && op !== 7)) return null;
+  const count = i.opcode === 0xc1 ? i.imm & 31 : 1;
+  if (count === 0) return null;
+  i.dst = i.rm;
+  i.src = count;
+  i.sub = op === 6 ? 4 : op;
+  return shiftConst32;
+}
+
+for (const r of [4, 5, 6, 7]) {
+  defFast(0xc1, specializeShift, r);
+  defFast(0xd1, specializeShift, r);
+}

@@ -126,6 +126,9 @@ const MIN_NORMAL32 = 1.1754943508222875e-38;
 const MIN_NORMAL64 = 2.2250738585072014e-308;
 const MAX32 = 3.4028234663852886e38;
 const MAX64 = Number.MAX_VALUE;
+/** 2^128, and the midpoint between the largest float and it. */
+const TWO128 = 3.402823669209385e38;
+const HALFWAY32 = 3.4028235677973366e38;
 
 export function isDenormal32(v: number): boolean {
   return v !== 0 && Math.abs(v) < MIN_NORMAL32;
@@ -193,6 +196,66 @@ export function twoProdErr(a: number, b: number, p: number): number {
   return al * bl - (p - ah * bh - al * bh - ah * bl);
 }
 
+/** k such that |x| * 2^-k is in [1, 2), for finite non-zero x (subnormals included). */
+function exponentOf(x: number): number {
+  sf64[0] = x;
+  const e = (si32[1] >>> 20) & 0x7ff;
+  if (e !== 0) return e - 1023;
+  sf64[0] = x * 18446744073709551616; // 2^64: normalise a subnormal
+  return ((si32[1] >>> 20) & 0x7ff) - 1023 - 64;
+}
+
+/** x * 2^k in steps that never overflow or underflow an intermediate power of two. */
+function scale(x: number, k: number): number {
+  while (k > 1000) {
+    x *= 1.0715086071862673e301; // 2^1000
+    k -= 1000;
+  }
+  while (k < -1000) {
+    x *= 9.332636185032189e-302; // 2^-1000
+    k += 1000;
+  }
+  return x * Math.pow(2, k);
+}
+
+/**
+ * The sign of (a*b - d), where d is a*b rounded (0 if exact), for finite a, b. Works on scaled
+ * operands so that Dekker's splitting neither overflows nor loses the error to underflow.
+ */
+export function mulErrSign(a: number, b: number, d: number): number {
+  if (a === 0 || b === 0 || !isFinite(d)) return 0;
+  const ka = exponentOf(a);
+  const kb = exponentOf(b);
+  const as = scale(a, -ka);
+  const bs = scale(b, -kb);
+  const ds = scale(d, -(ka + kb));
+  const p = as * bs;
+  return p - ds + twoProdErr(as, bs, p);
+}
+
+/** The sign of (a/b - q), q being a/b rounded, for finite a and non-zero finite b. */
+export function divErrSign(a: number, b: number, q: number): number {
+  if (a === 0 || !isFinite(q)) return 0;
+  const ka = exponentOf(a);
+  const kb = exponentOf(b);
+  const as = scale(a, -ka);
+  const bs = scale(b, -kb);
+  const qs = scale(q, kb - ka);
+  const p = qs * bs;
+  const rem = as - p - twoProdErr(qs, bs, p);
+  return bs < 0 ? -rem : rem;
+}
+
+/** The sign of (sqrt(a) - s), s being sqrt(a) rounded, for finite positive a. */
+export function sqrtErrSign(a: number, s: number): number {
+  if (a === 0) return 0;
+  const k = exponentOf(a) & ~1;
+  const as = scale(a, -k);
+  const ss = scale(s, -(k >> 1));
+  const p = ss * ss;
+  return as - p - twoProdErr(ss, ss, p);
+}
+
 /**
  * Rounds the exact value d + e (e carries at least the sign of the error) to single or double
  * precision in the MXCSR rounding mode, raising PE/OE/UE; applies FTZ. The operands that produced
@@ -201,27 +264,36 @@ export function twoProdErr(a: number, b: number, p: number): number {
 export function roundResult(c: Cpu, d: number, e: number, single: boolean): number {
   const mode = (c.mxcsr >> 13) & 3;
   const max = single ? MAX32 : MAX64;
+  const neg = d < 0;
+  const ad = Math.abs(d);
+  // Overflow: the result rounded with an unbounded exponent exceeds the largest finite value.
+  const towardInf = (mode === 2 && !neg) || (mode === 1 && neg);
+  const away = e !== 0 && e > 0 === !neg;
+  let over: boolean;
+  if (single) {
+    if (mode === 0) over = ad >= HALFWAY32;
+    else if (towardInf) over = ad > max || (ad === max && away);
+    else over = ad >= TWO128;
+  } else over = !isFinite(d) || (towardInf && ad === max && away);
+  if (over) {
+    pending |= MX_OE | MX_PE;
+    return mode === 0 || towardInf ? (neg ? -Infinity : Infinity) : neg ? -max : max;
+  }
   let r = single ? Math.fround(d) : d;
   const diff = d - r;
-  const dir = diff !== 0 ? diff : e;
   if (single && mode === 0 && e !== 0 && diff !== 0) {
     // d sits exactly halfway between two floats but the exact value does not: go by e.
     const r2 = diff > 0 ? nextUp32(r) : nextDown32(r);
     if (d - r === r2 - d) r = e > 0 === r2 > r ? r2 : r;
   }
+  const dir = diff !== 0 ? diff : e;
   if (dir !== 0 && dir === dir) {
     pending |= MX_PE;
     if (mode === 1 && dir < 0) r = single ? nextDown32(r) : nextDown64(r);
     else if (mode === 2 && dir > 0) r = single ? nextUp32(r) : nextUp64(r);
     else if (mode === 3 && ((dir < 0 && r > 0) || (dir > 0 && r < 0))) r = single ? (r > 0 ? nextDown32(r) : nextUp32(r)) : r > 0 ? nextDown64(r) : nextUp64(r);
   }
-  if (!isFinite(r)) {
-    // Overflow: infinity or the largest finite value, by mode and sign.
-    pending |= MX_OE | MX_PE;
-    const neg = d < 0;
-    const toInf = mode === 0 || (mode === 1 && neg) || (mode === 2 && !neg);
-    r = toInf ? (neg ? -Infinity : Infinity) : neg ? -max : max;
-  } else if ((r !== 0 && Math.abs(r) < (single ? MIN_NORMAL32 : MIN_NORMAL64)) || (r === 0 && dir !== 0)) {
+  if ((r !== 0 && Math.abs(r) < (single ? MIN_NORMAL32 : MIN_NORMAL64)) || (r === 0 && dir !== 0)) {
     if ((c.mxcsr & MX_FTZ) !== 0) {
       pending |= MX_UE | MX_PE;
       r = d < 0 || (d === 0 && 1 / d < 0) ? -0 : 0;
@@ -230,19 +302,26 @@ export function roundResult(c: Cpu, d: number, e: number, single: boolean): numb
   return r;
 }
 
+/** An exact zero sum of operands that are not both zeros of one sign is -0 when rounding down. */
+export function zeroSumSign(c: Cpu, r: number, a: number, b: number): number {
+  if (r !== 0 || ((c.mxcsr >> 13) & 3) !== 1) return r;
+  if (a === 0 && b === 0 && 1 / a === 1 / b) return r;
+  return -0;
+}
+
 /** DAZ: denormal inputs read as signed zero; otherwise they raise DE. */
-export function denormIn32(c: Cpu, v: number): number {
+export function denormIn32(c: Cpu, v: number, report = true): number {
   if (v !== 0 && Math.abs(v) < MIN_NORMAL32) {
     if ((c.mxcsr & MX_DAZ) !== 0) return v < 0 ? -0 : 0;
-    pending |= MX_DE;
+    if (report) pending |= MX_DE;
   }
   return v;
 }
 
-export function denormIn64(c: Cpu, v: number): number {
+export function denormIn64(c: Cpu, v: number, report = true): number {
   if (v !== 0 && Math.abs(v) < MIN_NORMAL64) {
     if ((c.mxcsr & MX_DAZ) !== 0) return v < 0 ? -0 : 0;
-    pending |= MX_DE;
+    if (report) pending |= MX_DE;
   }
   return v;
 }

@@ -79,7 +79,7 @@ function nan32to64(c: Cpu, bits: number, oi: number): void {
   if ((bits & 0x400000) === 0) mxcsrRaise(MX_IE);
 }
 
-function nan64to32(c: Cpu, lo: number, hi: number): number {
+function nan64to32(lo: number, hi: number): number {
   if ((hi & 0x80000) === 0) mxcsrRaise(MX_IE);
   return (hi & 0x80000000) | 0x7fc00000 | ((hi & 0x7ffff) << 3) | (lo >>> 29);
 }
@@ -110,7 +110,8 @@ function cvtToSi(c: Cpu, i: Insn, double: boolean): void {
   const s = xmmSrc(c, i, double ? 8 : 4, false);
   const truncate = (i.opcode & 0xff) === 0x2c;
   mxcsrBegin();
-  const v = double ? denormIn64(c, c.xf64[s * 2]) : denormIn32(c, c.xf32[s * 4]);
+  // Conversions to integers report only IE and PE (no DE).
+  const v = double ? denormIn64(c, c.xf64[s * 2], false) : denormIn32(c, c.xf32[s * 4], false);
   let lo: number;
   let hi = 0;
   if (i.osize === 8) {
@@ -139,7 +140,7 @@ function laneS2D(c: Cpu, si: number, oi: number): void {
 /** Double lane (xf64 index) → single lane o (x32 index). */
 function laneD2S(c: Cpu, si: number, oi: number): void {
   const v = c.xf64[si];
-  if (v !== v) c.x32[oi] = nan64to32(c, c.x32[si * 2], c.x32[si * 2 + 1]);
+  if (v !== v) c.x32[oi] = nan64to32(c.x32[si * 2], c.x32[si * 2 + 1]);
   else c.xf32[oi] = isFinite(v) ? roundResult(c, denormIn64(c, v), 0, true) : v;
 }
 
@@ -198,7 +199,7 @@ function cvtps2dq(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   mxcsrBegin();
-  for (let k = 0; k < 4; k++) c.x32[OUT * 4 + k] = toInt32(c, denormIn32(c, c.xf32[s * 4 + k]), false);
+  for (let k = 0; k < 4; k++) c.x32[OUT * 4 + k] = toInt32(c, denormIn32(c, c.xf32[s * 4 + k], false), false);
   mxcsrCommit(c);
   copyXmm(c, i.reg, OUT);
 }
@@ -207,7 +208,7 @@ function cvttps2dq(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   mxcsrBegin();
-  for (let k = 0; k < 4; k++) c.x32[OUT * 4 + k] = toInt32(c, denormIn32(c, c.xf32[s * 4 + k]), true);
+  for (let k = 0; k < 4; k++) c.x32[OUT * 4 + k] = toInt32(c, denormIn32(c, c.xf32[s * 4 + k], false), true);
   mxcsrCommit(c);
   copyXmm(c, i.reg, OUT);
 }
@@ -226,8 +227,8 @@ function pd2dq(c: Cpu, i: Insn, truncate: boolean): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   mxcsrBegin();
-  c.x32[OUT * 4] = toInt32(c, denormIn64(c, c.xf64[s * 2]), truncate);
-  c.x32[OUT * 4 + 1] = toInt32(c, denormIn64(c, c.xf64[s * 2 + 1]), truncate);
+  c.x32[OUT * 4] = toInt32(c, denormIn64(c, c.xf64[s * 2], false), truncate);
+  c.x32[OUT * 4 + 1] = toInt32(c, denormIn64(c, c.xf64[s * 2 + 1], false), truncate);
   c.x32[OUT * 4 + 2] = 0;
   c.x32[OUT * 4 + 3] = 0;
   mxcsrCommit(c);

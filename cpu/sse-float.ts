@@ -7,7 +7,7 @@
 import type { Cpu } from './cpu.js';
 import { setArithFlags } from './flags.js';
 import type { Insn } from './insn.js';
-import { def, F_MODRM, F_SSE, I_B, V_66, V_F2, V_F3 } from './optable.js';
+import { def, F_MODRM, F_REG, F_SSE, I_B, V_66, V_F2, V_F3 } from './optable.js';
 import {
   copyXmm,
   denormIn32,
@@ -22,9 +22,12 @@ import {
   OUT,
   roundResult,
   sseCheck,
-  twoProdErr,
+  divErrSign,
+  mulErrSign,
+  sqrtErrSign,
   twoSumErr,
   xmmSrc,
+  zeroSumSign,
 } from './sse-common.js';
 import { UD } from './fault.js';
 import { CF, PF, ZF } from './state.js';
@@ -33,7 +36,7 @@ const OP_ADD = 0, OP_MUL = 1, OP_SUB = 4, OP_MIN = 5, OP_DIV = 6, OP_MAX = 7, OP
 
 /** Computes a op b for finite/infinite non-NaN inputs; NaN means "invalid: indefinite". */
 function arith(c: Cpu, op: number, a: number, b: number, single: boolean): number {
-  if (!isFinite(a) || !isFinite(b)) {
+  if ((op !== OP_SQRT && !isFinite(a)) || !isFinite(b)) {
     switch (op) {
       case OP_ADD:
         return a + b;
@@ -51,16 +54,16 @@ function arith(c: Cpu, op: number, a: number, b: number, single: boolean): numbe
   let e: number;
   switch (op) {
     case OP_ADD:
-      d = a + b;
+      d = zeroSumSign(c, a + b, a, b);
       e = twoSumErr(a, b, d);
       break;
     case OP_SUB:
-      d = a - b;
+      d = zeroSumSign(c, a - b, a, -b);
       e = twoSumErr(a, -b, d);
       break;
     case OP_MUL:
       d = a * b;
-      e = twoProdErr(a, b, d);
+      e = mulErrSign(a, b, d);
       break;
     case OP_DIV: {
       if (b === 0) {
@@ -69,9 +72,7 @@ function arith(c: Cpu, op: number, a: number, b: number, single: boolean): numbe
         return (a < 0) !== (1 / b < 0) ? -Infinity : Infinity;
       }
       d = a / b;
-      const p = d * b;
-      const rem = a - p - twoProdErr(d, b, p);
-      e = b < 0 ? -rem : rem;
+      e = divErrSign(a, b, d);
       break;
     }
     default: {
@@ -79,8 +80,7 @@ function arith(c: Cpu, op: number, a: number, b: number, single: boolean): numbe
       if (b < 0) return NaN;
       if (b === 0) return b;
       d = Math.sqrt(b);
-      const p = d * d;
-      e = b - p - twoProdErr(d, d, p);
+      e = sqrtErrSign(b, d);
     }
   }
   return roundResult(c, d, e, single);
@@ -98,13 +98,14 @@ function lane32(c: Cpu, op: number, ai: number, bi: number, oi: number): void {
   if (op === OP_MIN || op === OP_MAX) {
     if (aNaN || bNaN) {
       mxcsrRaise(MX_IE);
-      w[oi] = w[bi];
+      if (bNaN) w[oi] = w[bi];
+      else f[oi] = denormIn32(c, b, false);
       return;
     }
     a = denormIn32(c, a);
     b = denormIn32(c, b);
-    const takeA = op === OP_MIN ? a < b : a > b;
-    w[oi] = takeA ? w[ai] : w[bi];
+    // The (DAZ-flushed) operand value is the result.
+    f[oi] = (op === OP_MIN ? a < b : a > b) ? a : b;
     return;
   }
   if (aNaN || bNaN) {
@@ -114,8 +115,9 @@ function lane32(c: Cpu, op: number, ai: number, bi: number, oi: number): void {
     w[oi] = aNaN ? ab | 0x400000 : bb | 0x400000;
     return;
   }
-  if (!unary) a = denormIn32(c, a);
   b = denormIn32(c, b);
+  // A zero divisor reports only #Z, not a denormal dividend.
+  if (!unary) a = denormIn32(c, a, !(op === OP_DIV && b === 0));
   const r = arith(c, op, a, b, true);
   if (r !== r) {
     mxcsrRaise(MX_IE);
@@ -135,15 +137,15 @@ function lane64(c: Cpu, op: number, ai: number, bi: number, oi: number): void {
   if (op === OP_MIN || op === OP_MAX) {
     if (aNaN || bNaN) {
       mxcsrRaise(MX_IE);
-      w[oi * 2] = w[bi * 2];
-      w[oi * 2 + 1] = w[bi * 2 + 1];
+      if (bNaN) {
+        w[oi * 2] = w[bi * 2];
+        w[oi * 2 + 1] = w[bi * 2 + 1];
+      } else f[oi] = denormIn64(c, b, false);
       return;
     }
     a = denormIn64(c, a);
     b = denormIn64(c, b);
-    const src = (op === OP_MIN ? a < b : a > b) ? ai : bi;
-    w[oi * 2] = w[src * 2];
-    w[oi * 2 + 1] = w[src * 2 + 1];
+    f[oi] = (op === OP_MIN ? a < b : a > b) ? a : b;
     return;
   }
   if (aNaN || bNaN) {
@@ -155,8 +157,8 @@ function lane64(c: Cpu, op: number, ai: number, bi: number, oi: number): void {
     w[oi * 2 + 1] = w[src * 2 + 1] | 0x80000;
     return;
   }
-  if (!unary) a = denormIn64(c, a);
   b = denormIn64(c, b);
+  if (!unary) a = denormIn64(c, a, !(op === OP_DIV && b === 0));
   const r = arith(c, op, a, b, false);
   if (r !== r) {
     mxcsrRaise(MX_IE);
@@ -298,8 +300,11 @@ function cmpPS(c: Cpu, i: Insn): void {
   const f = c.xf32;
   mxcsrBegin();
   for (let k = 0; k < 4; k++) {
-    const a = denormIn32(c, f[d * 4 + k]);
-    const b = denormIn32(c, f[s * 4 + k]);
+    const a0 = f[d * 4 + k];
+    const b0 = f[s * 4 + k];
+    const ordered = a0 === a0 && b0 === b0;
+    const a = denormIn32(c, a0, ordered);
+    const b = denormIn32(c, b0, ordered);
     w[OUT * 4 + k] = compare(pred, a, b, snan32(w, d * 4 + k, a), snan32(w, s * 4 + k, b)) ? -1 : 0;
   }
   mxcsrCommit(c);
@@ -315,8 +320,11 @@ function cmpPD(c: Cpu, i: Insn): void {
   const f = c.xf64;
   mxcsrBegin();
   for (let k = 0; k < 2; k++) {
-    const a = denormIn64(c, f[d * 2 + k]);
-    const b = denormIn64(c, f[s * 2 + k]);
+    const a0 = f[d * 2 + k];
+    const b0 = f[s * 2 + k];
+    const ordered = a0 === a0 && b0 === b0;
+    const a = denormIn64(c, a0, ordered);
+    const b = denormIn64(c, b0, ordered);
     const r = compare(pred, a, b, snan64(w, d * 2 + k, a), snan64(w, s * 2 + k, b)) ? -1 : 0;
     w[OUT * 4 + k * 2] = r;
     w[OUT * 4 + k * 2 + 1] = r;
@@ -332,8 +340,11 @@ function cmpSS(c: Cpu, i: Insn): void {
   const w = c.x32;
   const f = c.xf32;
   mxcsrBegin();
-  const a = denormIn32(c, f[d * 4]);
-  const b = denormIn32(c, f[s * 4]);
+  const a0 = f[d * 4];
+  const b0 = f[s * 4];
+  const ordered = a0 === a0 && b0 === b0;
+  const a = denormIn32(c, a0, ordered);
+  const b = denormIn32(c, b0, ordered);
   const r = compare(i.imm & 7, a, b, snan32(w, d * 4, a), snan32(w, s * 4, b)) ? -1 : 0;
   mxcsrCommit(c);
   w[d * 4] = r;
@@ -346,8 +357,11 @@ function cmpSD(c: Cpu, i: Insn): void {
   const w = c.x32;
   const f = c.xf64;
   mxcsrBegin();
-  const a = denormIn64(c, f[d * 2]);
-  const b = denormIn64(c, f[s * 2]);
+  const a0 = f[d * 2];
+  const b0 = f[s * 2];
+  const ordered = a0 === a0 && b0 === b0;
+  const a = denormIn64(c, a0, ordered);
+  const b = denormIn64(c, b0, ordered);
   const r = compare(i.imm & 7, a, b, snan64(w, d * 2, a), snan64(w, s * 2, b)) ? -1 : 0;
   mxcsrCommit(c);
   w[d * 4] = r;
@@ -364,13 +378,15 @@ function comis(c: Cpu, i: Insn): void {
   let a: number, b: number, aS: boolean, bS: boolean;
   mxcsrBegin();
   if (double) {
-    a = denormIn64(c, c.xf64[d * 2]);
-    b = denormIn64(c, c.xf64[s * 2]);
+    const ordered = c.xf64[d * 2] === c.xf64[d * 2] && c.xf64[s * 2] === c.xf64[s * 2];
+    a = denormIn64(c, c.xf64[d * 2], ordered);
+    b = denormIn64(c, c.xf64[s * 2], ordered);
     aS = snan64(w, d * 2, a);
     bS = snan64(w, s * 2, b);
   } else {
-    a = denormIn32(c, c.xf32[d * 4]);
-    b = denormIn32(c, c.xf32[s * 4]);
+    const ordered = c.xf32[d * 4] === c.xf32[d * 4] && c.xf32[s * 4] === c.xf32[s * 4];
+    a = denormIn32(c, c.xf32[d * 4], ordered);
+    b = denormIn32(c, c.xf32[s * 4], ordered);
     aS = snan32(w, d * 4, a);
     bS = snan32(w, s * 4, b);
   }
@@ -463,5 +479,5 @@ def(0x1c6, M | I_B, shufps);
 def(0x1c6, M | I_B, shufpd, V_66);
 def([0x114, 0x115], M, unpck);
 def([0x114, 0x115], M, unpck, V_66);
-def(0x150, M, movmsk);
-def(0x150, M, movmsk, V_66);
+def(0x150, M | F_REG, movmsk);
+def(0x150, M | F_REG, movmsk, V_66);

@@ -8,7 +8,7 @@
 import type { Cpu } from './cpu.js';
 import { UD } from './fault.js';
 import type { Insn } from './insn.js';
-import { def, defGroup, F_MODRM, F_SSE, I_B, range, V_66, V_F2, V_F3 } from './optable.js';
+import { def, defGroup, F_MODRM, F_REG, F_SSE, I_B, range, V_66, V_F2, V_F3 } from './optable.js';
 import { copyXmm, OUT, sseCheck, xmmSrc } from './sse-common.js';
 
 function satS8(v: number): number {
@@ -357,14 +357,15 @@ const M = F_MODRM | F_SSE;
 def([...range(0x160, 14), 0x174, 0x175, 0x176], M, pbin, V_66);
 def([0x1d4, 0x1d5, ...range(0x1d8, 8), 0x1e0, 0x1e3, 0x1e4, 0x1e5, ...range(0x1e8, 8), 0x1f4, 0x1f5, 0x1f6, ...range(0x1f8, 7)], M, pbin, V_66);
 def([0x1d1, 0x1d2, 0x1d3, 0x1e1, 0x1e2, 0x1f1, 0x1f2, 0x1f3], M, shiftByXmm, V_66);
-for (const op of [0x171, 0x172]) for (const r of [2, 4, 6]) defGroup(op, r, F_SSE | I_B, shiftByImm, V_66);
-defGroup(0x173, 2, F_SSE | I_B, shiftByImm, V_66);
-defGroup(0x173, 6, F_SSE | I_B, shiftByImm, V_66);
-defGroup(0x173, 3, F_SSE | I_B, byteShift, V_66);
-defGroup(0x173, 7, F_SSE | I_B, byteShift, V_66);
+const G = F_SSE | F_REG | I_B;
+for (const op of [0x171, 0x172]) for (const r of [2, 4, 6]) defGroup(op, r, G, shiftByImm, V_66);
+defGroup(0x173, 2, G, shiftByImm, V_66);
+defGroup(0x173, 6, G, shiftByImm, V_66);
+defGroup(0x173, 3, G, byteShift, V_66);
+defGroup(0x173, 7, G, byteShift, V_66);
 def(0x170, M | I_B, pshufd, V_66);
 def(0x170, M | I_B, pshufhw, V_F3);
 def(0x170, M | I_B, pshuflw, V_F2);
-def(0x1d7, M, pmovmskb, V_66);
+def(0x1d7, M | F_REG, pmovmskb, V_66);
 def(0x1c4, M | I_B, pinsrw, V_66);
-def(0x1c5, M | I_B, pextrw, V_66);
+def(0x1c5, M | F_REG | I_B, pextrw, V_66);

@@ -5,7 +5,7 @@ import type { Cpu } from './cpu.js';
 import { GP, NM, UD } from './fault.js';
 import { fxrstorImage, fxsaveImage, MXCSR_MASK } from './fxsave.js';
 import type { Insn } from './insn.js';
-import { defGroup, F_MODRM } from './optable.js';
+import { defGroup, F_MEM, F_SSE } from './optable.js';
 import { sseCheck } from './sse-common.js';
 import { CR0_EM, CR0_TS } from './state.js';
 
@@ -63,7 +63,7 @@ function fxrstor(c: Cpu, i: Insn): void {
   if (!fxrstorImage(c, image)) c.raise(GP, 0);
 }
 
-defGroup(0x1ae, 0, F_MODRM, fxsave);
-defGroup(0x1ae, 1, F_MODRM, fxrstor);
-defGroup(0x1ae, 2, F_MODRM, ldmxcsr);
-defGroup(0x1ae, 3, F_MODRM, stmxcsr);
+defGroup(0x1ae, 0, F_MEM | F_SSE, fxsave);
+defGroup(0x1ae, 1, F_MEM | F_SSE, fxrstor);
+defGroup(0x1ae, 2, F_MEM | F_SSE, ldmxcsr);
+defGroup(0x1ae, 3, F_MEM | F_SSE, stmxcsr);

@@ -126,11 +126,12 @@ export class CpuState {
   readonly xf32 = new Float32Array(this.xmmBuf);
   readonly xf64 = new Float64Array(this.xmmBuf);
   mxcsr = 0x1f80;
-  /** x87 state: only the control/status words and the raw register bytes survive FXSAVE/FXRSTOR. */
+  /** x87: control and status words (TOP in FSW 13..11), abridged tags (bit p = physical reg p in use). */
   fcw = 0x37f;
   fsw = 0;
   ftw = 0;
-  readonly x87Regs = new Uint8Array(80);
+  /** x87 physical registers R0..R7 as doubles (see x87.ts for the precision trade-off). */
+  readonly fpr = new Float64Array(8);
 
   constructor(memory: GuestMemory) {
     this.memory = memory;

@@ -4,11 +4,12 @@
  * INVLPG, CLTS, INVD/WBINVD, UD2, fences, CLFLUSH, RDRAND/RDSEED.
  */
 import type { Cpu } from './cpu.js';
+import { raiseUD } from './decoder.js';
 import { GP, UD } from './fault.js';
 import { setArithFlags } from './flags.js';
-import type { Insn } from './insn.js';
+import type { Handler, Insn } from './insn.js';
 import { readMsr, writeMsr } from './msr.js';
-import { def, defGroup, F_MODRM, I_NONE } from './optable.js';
+import { def, defFast, defGroup, F_MEM, F_MODRM, F_MODRM_REG, F_REG, F_SSE, I_NONE } from './optable.js';
 import { CF, CR0_PG, CR0_PE, CR0_TS, CR4_PAE, EFER_LMA, EFER_LME } from './state.js';
 
 const TWO32 = 4294967296;
@@ -275,6 +276,31 @@ function movToSreg(c: Cpu, i: Insn): void {
   c.loadSegmentChecked(s, sel & 0xffff);
 }
 
+/** MOV to/from CRn: only CR0, CR2, CR3, CR4 and CR8 exist; DR8–DR15 do not. */
+function validCr(i: Insn): Handler | null {
+  return i.reg === 0 || i.reg === 2 || i.reg === 3 || i.reg === 4 || i.reg === 8 ? null : raiseUD;
+}
+
+function validDr(i: Insn): Handler | null {
+  return i.reg < 8 ? null : raiseUD;
+}
+
+/** Encodings whose F2/F3 forms are other (unimplemented) instructions. */
+export function noRepPrefix(i: Insn): Handler | null {
+  return i.rep !== 0 ? raiseUD : null;
+}
+
+/** 0F 01 /7 with a register operand is SWAPGS (F8) or RDTSCP (F9) only. */
+function validGroup7(i: Insn): Handler | null {
+  return i.mod !== 3 || (i.rm & 7) <= 1 ? null : raiseUD;
+}
+
+/** MOV Sreg: segment numbers 6 and 7 (and CS as a destination) do not exist. */
+function validSreg(i: Insn): Handler | null {
+  const s = i.reg & 7;
+  return s > 5 || (i.opcode === 0x8e && s === 1) ? raiseUD : null;
+}
+
 function rdmsr(c: Cpu): void {
   requireCpl0(c);
   if (!readMsr(c, c.r[2])) c.raise(GP, 0);
@@ -328,10 +354,10 @@ function rdrand(c: Cpu, i: Insn): void {
   setArithFlags(c, CF);
 }
 
-defGroup(0x101, 0, F_MODRM, sgdtSidt);
-defGroup(0x101, 1, F_MODRM, sgdtSidt);
-defGroup(0x101, 2, F_MODRM, lgdtLidt);
-defGroup(0x101, 3, F_MODRM, lgdtLidt);
+defGroup(0x101, 0, F_MEM, sgdtSidt);
+defGroup(0x101, 1, F_MEM, sgdtSidt);
+defGroup(0x101, 2, F_MEM, lgdtLidt);
+defGroup(0x101, 3, F_MEM, lgdtLidt);
 defGroup(0x101, 4, F_MODRM, smsw);
 defGroup(0x101, 6, F_MODRM, lmsw);
 defGroup(0x101, 7, F_MODRM, group7);
@@ -344,17 +370,23 @@ defGroup(0x100, 5, F_MODRM, verrVerw);
 def(0x106, I_NONE, clts);
 def([0x108, 0x109], I_NONE, privilegedNop);
 def(0x10b, I_NONE, ud2);
-def(0x120, F_MODRM, movFromCr);
-def(0x122, F_MODRM, movToCr);
-def(0x121, F_MODRM, movFromDr);
-def(0x123, F_MODRM, movToDr);
+def(0x120, F_MODRM | F_MODRM_REG, movFromCr);
+def(0x122, F_MODRM | F_MODRM_REG, movToCr);
+def(0x121, F_MODRM | F_MODRM_REG, movFromDr);
+def(0x123, F_MODRM | F_MODRM_REG, movToDr);
 def(0x8c, F_MODRM, movFromSreg);
 def(0x8e, F_MODRM, movToSreg);
 def(0x130, I_NONE, wrmsr);
 def(0x131, I_NONE, rdtsc);
 def(0x132, I_NONE, rdmsr);
-defGroup(0x1ae, 5, F_MODRM, fenceOrClflush);
-defGroup(0x1ae, 6, F_MODRM, fenceOrClflush);
-defGroup(0x1ae, 7, F_MODRM, fenceOrClflush);
-defGroup(0x1c7, 6, F_MODRM, rdrand);
-defGroup(0x1c7, 7, F_MODRM, rdrand);
+defGroup(0x1ae, 5, F_SSE, fenceOrClflush);
+defGroup(0x1ae, 6, F_SSE, fenceOrClflush);
+defGroup(0x1ae, 7, F_SSE, fenceOrClflush);
+defGroup(0x1c7, 6, F_REG, rdrand);
+defGroup(0x1c7, 7, F_REG, rdrand);
+defFast([0x8c, 0x8e], validSreg);
+defFast(0x101, validGroup7, 7);
+defFast(0x1c7, noRepPrefix, 6);
+defFast(0x1c7, noRepPrefix, 7);
+defFast([0x120, 0x122], validCr);
+defFast([0x121, 0x123], validDr);

@@ -102,11 +102,13 @@ describe.skipIf(nativeReason !== null)(`live against the host CPU${nativeReason 
         } else {
           survey.mismatching.push(form);
           if (CI_FORMS.includes(form)) ciFailures.push(mismatch);
-          if (!KNOWN_MISMATCH[form]) console.log(formatMismatches([mismatch]));
+          console.log(`${KNOWN_MISMATCH[form] ? 'known: ' : ''}${formatMismatches([mismatch])}`);
         }
       }
       console.log(`survey: ${survey.matching.length} matching, ${survey.notImplemented.length} not implemented, ${survey.mismatching.length} mismatching`);
       console.log(`matching but not in CI_FORMS: ${survey.matching.filter((f) => !CI_FORMS.includes(f)).join(' ') || '-'}`);
+      console.log(`mismatching: ${survey.mismatching.join(' ') || '-'}`);
+      console.log(`not implemented: ${survey.notImplemented.join(' ') || '-'}`);
       console.log(`mismatching, not yet in KNOWN_MISMATCH: ${survey.mismatching.filter((f) => !KNOWN_MISMATCH[f]).join(' ') || '-'}`);
       expect(formatMismatches(ciFailures), `${ciFailures.length} CI forms differ from the host`).toBe('');
     },

@@ -480,10 +480,14 @@ function assignState(rng: Rng, form: string, instruction: Instruction, bytes: Ui
   const mnemonic = instruction.mnemonic;
   if ((mnemonic === Mnemonic.Div || mnemonic === Mnemonic.Idiv) && rng.chance(0.6)) {
     const negative = mnemonic === Mnemonic.Idiv && rng.chance(0.5);
-    if (instruction.memorySize === 0 && form.includes('rm8')) gpr[0] = (gpr[0]! & ~0xff00n) | (negative ? 0xff00n : 0n);
-    else gpr[2] = negative ? BigInt.asUintN(64, -1n) : 0n;
-    if (negative && !form.includes('rm8')) gpr[0] |= 0x8000_0000_0000_0000n | 0x8000_0000n | 0x8000n;
-    if (negative && form.includes('rm8')) gpr[0] |= 0x80n;
+    if (form.includes('rm8')) {
+      // Dividend AX: AH is the high half.
+      gpr[0] = (gpr[0]! & ~0xff00n) | (negative ? 0xff80n : 0n);
+    } else {
+      // Dividend rDX:rAX: rDX is the high half; a negative one needs rAX's sign bit set too.
+      gpr[2] = negative ? BigInt.asUintN(64, -1n) : 0n;
+      if (negative) gpr[0] = gpr[0]! | 0x8000_0000_0000_0000n | 0x8000_0000n | 0x8000n;
+    }
   }
   if (instruction.hasRepPrefix || instruction.hasRepePrefix || instruction.hasRepnePrefix) gpr[1] = BigInt(rng.int(10));
   if (isDoubleShift16(form) && form.endsWith('_CL')) gpr[1] = (gpr[1]! & ~0xffn) | BigInt(definedDoubleShift16Count(rng));

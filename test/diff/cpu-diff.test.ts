@@ -76,7 +76,7 @@ describe.skipIf(nativeReason !== null)(`live against the host CPU${nativeReason 
   });
 
   test('the native runner reports faults by vector', () => {
-    // div by zero (#DE), ud2 (#UD), an unaligned movaps (#GP), a store to an unmapped page (#PF).
+    // Division overflow or by zero (#DE), UD2 (#UD), MOVAPS from unaligned memory (#GP).
     const inputs = ['Div_rm32', 'Ud2', 'Movaps_xmm_xmmm128'].flatMap((form) => generateCases(form, 50, 7));
     const vectors = new Set(host().run(inputs).map((o) => o.vector));
     for (const v of [0, 6, 13]) expect(vectors.has(v), `vector ${v}`).toBe(true);

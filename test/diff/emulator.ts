@@ -1,7 +1,8 @@
 /**
  * Replays cases on our CPU: one machine (test/cpu/long-mode-harness) whose page tables map exactly
- * what the native runner maps — the code page and the data area at the same addresses — so that
- * any other access faults on both sides.
+ * what the native runner maps for the case — the code page and the data area at the same
+ * addresses — so that a stray access faults in our CPU (the generator keeps accesses inside them,
+ * since the runner process has other memory mapped).
  */
 import { StopReason } from '../../cpu/interface.js';
 import { PD, PML4, createMachine, load, type Machine } from '../cpu/long-mode-harness.js';

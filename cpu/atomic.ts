@@ -21,8 +21,9 @@ function cmpxchg(c: Cpu, i: Insn): void {
     const s = c.readReg(i, size);
     c.writeBackRM(i, size, s, c.rhi);
   } else {
-    // The destination is written back unchanged (a locked cycle always writes).
-    c.writeBackRM(i, size, d, dHi);
+    // A memory destination is written back unchanged (a locked cycle always writes); a register
+    // destination is left alone (not even zero-extended).
+    if (i.mod !== 3) c.writeBackRM(i, size, d, dHi);
     c.setReg(size, 0, d, dHi);
   }
 }

@@ -5,12 +5,75 @@
 import type { Cpu } from './cpu.js';
 import { iretq } from './exceptions.js';
 import { BP, DB, GP, NP, UD } from './fault.js';
-import { getZF, testCondition } from './flags.js';
-import type { Insn } from './insn.js';
-import { def, defGroup, F_FORCE64, F_MEM, I_B, I_D, I_NONE, I_W, range } from './optable.js';
+import { ZF } from './state.js';
+import { getCF, getOF, getSF, getZF, LOP_EAGER, LOP_SUB, testCondition } from './flags.js';
+import type { Handler, Insn } from './insn.js';
+import { def, defFast, defGroup, F_FORCE64, F_MEM, I_B, I_D, I_NONE, I_W, range } from './optable.js';
 
 function jcc(c: Cpu, i: Insn): void {
   if (testCondition(c, i.opcode & 15)) c.jumpRel(i.imm);
+}
+
+// ---- decode-time specialisations of the most frequent conditions ----
+
+/** ZF without the generic dispatch. */
+function zf(c: Cpu): boolean {
+  return c.lop === LOP_EAGER ? (c.lextra & ZF) !== 0 : (c.lsize === 8 ? c.lres | c.lresHi : c.lres) === 0;
+}
+
+/** SF != OF; after SUB/CMP this is the signed "less than" of the operands. */
+function less(c: Cpu): boolean {
+  if (c.lop === LOP_SUB) {
+    switch (c.lsize) {
+      case 1:
+        return (c.la << 24) < (c.lb << 24);
+      case 2:
+        return (c.la << 16) < (c.lb << 16);
+      case 4:
+        return c.la < c.lb;
+      default:
+        return c.laHi < c.lbHi || (c.laHi === c.lbHi && c.la >>> 0 < c.lb >>> 0);
+    }
+  }
+  return getSF(c) !== getOF(c);
+}
+
+function je(c: Cpu, i: Insn): void {
+  if (zf(c)) c.jumpRel(i.imm);
+}
+
+function jne(c: Cpu, i: Insn): void {
+  if (!zf(c)) c.jumpRel(i.imm);
+}
+
+function jb(c: Cpu, i: Insn): void {
+  if (getCF(c)) c.jumpRel(i.imm);
+}
+
+function jae(c: Cpu, i: Insn): void {
+  if (!getCF(c)) c.jumpRel(i.imm);
+}
+
+function jl(c: Cpu, i: Insn): void {
+  if (less(c)) c.jumpRel(i.imm);
+}
+
+function jge(c: Cpu, i: Insn): void {
+  if (!less(c)) c.jumpRel(i.imm);
+}
+
+function jle(c: Cpu, i: Insn): void {
+  if (zf(c) || less(c)) c.jumpRel(i.imm);
+}
+
+function jg(c: Cpu, i: Insn): void {
+  if (!zf(c) && !less(c)) c.jumpRel(i.imm);
+}
+
+const FAST_JCC: (Handler | null)[] = [null, null, jb, jae, je, jne, null, null, null, null, null, null, jl, jge, jle, jg];
+
+function specializeJcc(i: Insn): Handler | null {
+  return FAST_JCC[i.opcode & 15];
 }
 
 function jmpRel(c: Cpu, i: Insn): void {
@@ -213,6 +276,7 @@ function hlt(c: Cpu): void {
 
 def(range(0x70, 16), I_B | F_FORCE64, jcc);
 def(range(0x180, 16), I_D | F_FORCE64, jcc);
+defFast([...range(0x70, 16), ...range(0x180, 16)], specializeJcc);
 def(0xe9, I_D | F_FORCE64, jmpRel);
 def(0xeb, I_B | F_FORCE64, jmpRel);
 def(0xe8, I_D | F_FORCE64, callRel);

@@ -5,7 +5,7 @@
  */
 import { decode, type CodeSource } from './decoder.js';
 import { deliverException, TRIPLE_FAULT } from './exceptions.js';
-import { DB, FAULT, GP, hasErrorCode, NP, PF_VEC, STOP } from './fault.js';
+import { DB, FAULT, GP, hasErrorCode, NP, PF_VEC, SS_VEC, STOP } from './fault.js';
 import { fxrstorImage, fxsaveImage } from './fxsave.js';
 import { BASE_RIP, type Insn } from './insn.js';
 import {
@@ -23,7 +23,7 @@ import { PAGE_HAS_CODE, PAGE_HOST_READONLY, type GuestMemory } from './memory.js
 import { ACC_EXEC, ACC_READ, ACC_WRITE, Mmu, tlbIndex } from './mmu.js';
 import { MSR_EFER, readMsr, writeMsr } from './msr.js';
 import { getRflags, setArithFlags } from './flags.js';
-import { ARITH_FLAGS, CR0_PG, EFER_LMA, EFER_LME, EFER_NXE, EFER_SCE, IF, TF } from './state.js';
+import { ARITH_FLAGS, CR0_PG, CR0_WP, EFER_LMA, EFER_LME, EFER_NXE, EFER_SCE, IF, TF } from './state.js';
 
 function split(v: bigint): [number, number] {
   const u = BigInt.asUintN(64, v);
@@ -32,6 +32,12 @@ function split(v: bigint): [number, number] {
 
 function join(lo: number, hi: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/** The decoded instructions of one physical page, and which of its bytes they cover. */
+class CodePage {
+  readonly insns = new Array<Insn | undefined>(4096);
+  readonly covered = new Uint8Array(4096);
 }
 
 export class Cpu extends Mmu implements Processor, CodeSource {
@@ -43,12 +49,13 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   icount = 0;
 
   // ---- decoded-instruction cache ------------------------------------------------------------
-  private readonly codePages = new Map<number, (Insn | undefined)[]>();
+  private readonly codePages = new Map<number, CodePage>();
   /** The linear page RIP is in, its physical page and decoded instructions (-1: none). */
   private fetchTag = -1;
   private fetchHi = 0;
   private fetchPhys = 0;
   private fetchInsns: (Insn | undefined)[] = [];
+  private fetchCovered = new Uint8Array(4096);
   readonly codeBytes = new Uint8Array(16);
   codeAvail = 0;
 
@@ -314,14 +321,15 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   private fetchSlow(lo: number, hi: number): Insn {
     const i = tlbIndex(lo, hi);
     let phys: number;
-    if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) phys = this.tlbPhys[i];
+    if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) phys = this.tlbPhys[i] >>> 0;
     else phys = (this.xlate(lo, hi, ACC_EXEC, 1) & ~0xfff) >>> 0;
     const page = phys >>> 12;
-    let insns = this.codePages.get(page);
-    if (!insns) {
-      insns = new Array<Insn | undefined>(4096);
-      this.codePages.set(page, insns);
+    let cp = this.codePages.get(page);
+    if (!cp) {
+      cp = new CodePage();
+      this.codePages.set(page, cp);
     }
+    const insns = cp.insns;
     if ((this.pageFlags[page] & PAGE_HAS_CODE) === 0) {
       this.pageFlags[page] |= PAGE_HAS_CODE;
       this.revokeWrite(page);
@@ -330,6 +338,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     this.fetchHi = hi;
     this.fetchPhys = phys;
     this.fetchInsns = insns;
+    this.fetchCovered = cp.covered;
     const insn = insns[lo & 0xfff];
     return insn === undefined ? this.decodeAt(lo, hi) : insn;
   }
@@ -343,8 +352,10 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     this.curLo = lo;
     this.curHi = hi;
     const insn = decode(this, this.longMode64);
-    if (insn.len <= n) this.fetchInsns[off] = insn;
-    else insn.cacheable = false;
+    if (insn.len <= n) {
+      this.fetchInsns[off] = insn;
+      this.fetchCovered.fill(1, off, off + insn.len);
+    } else insn.cacheable = false;
     return insn;
   }
 
@@ -352,8 +363,17 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     const lo = (this.curLo + k) | 0;
     const hi = (lo >>> 0) < (this.curLo >>> 0) ? this.curHi + 1 : this.curHi;
     const i = tlbIndex(lo, hi);
-    if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) return this.u8[this.tlbPhys[i] + (lo & 0xfff)];
+    if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) return this.u8[(this.tlbPhys[i] >>> 0) + (lo & 0xfff)];
     return this.u8[this.xlate(lo, hi, ACC_EXEC, 1)];
+  }
+
+  /** Writes that miss every decoded byte (data sharing a page with code) keep the code. */
+  override codeWriteOverlaps(page: number, offset: number, length: number): boolean {
+    const cp = this.codePages.get(page);
+    if (!cp) return true;
+    const covered = cp.covered;
+    for (let k = offset; k < offset + length; k++) if (covered[k] !== 0) return true;
+    return false;
   }
 
   /** A write reached physical page `page` holding decoded code: forget it. */
@@ -482,10 +502,17 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     this.setReg(size, size === 1 ? i.reg8 : i.reg, lo, hi);
   }
 
+  /** A stack access at a non-canonical address is #SS(0), not #GP. */
+  private stackCanonical(hi: number): void {
+    const t = hi >> 15;
+    if (t !== 0 && t !== -1) this.raise(SS_VEC, 0);
+  }
+
   push64(lo: number, hi: number): void {
     const sLo = this.r[8];
     const nLo = (sLo - 8) | 0;
     const nHi = (sLo >>> 0) < 8 ? (this.r[9] - 1) | 0 : this.r[9];
+    this.stackCanonical(nHi);
     this.write64(nLo, nHi, lo, hi);
     this.r[8] = nLo;
     this.r[9] = nHi;
@@ -495,6 +522,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     const sLo = this.r[8];
     const nLo = (sLo - 2) | 0;
     const nHi = (sLo >>> 0) < 2 ? (this.r[9] - 1) | 0 : this.r[9];
+    this.stackCanonical(nHi);
     this.write16(nLo, nHi, v);
     this.r[8] = nLo;
     this.r[9] = nHi;
@@ -510,6 +538,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   pop64(): number {
     const sLo = this.r[8];
     const sHi = this.r[9];
+    this.stackCanonical(sHi);
     const v = this.read64(sLo, sHi);
     const nLo = (sLo + 8) | 0;
     this.r[8] = nLo;
@@ -520,6 +549,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   pop16(): number {
     const sLo = this.r[8];
     const sHi = this.r[9];
+    this.stackCanonical(sHi);
     const v = this.read16(sLo, sHi);
     const nLo = (sLo + 2) | 0;
     this.r[8] = nLo;
@@ -537,6 +567,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
 
   /** Reads the value a pop of `size` would return, without popping (hi word in rhi). */
   peekSized(size: number): number {
+    this.stackCanonical(this.r[9]);
     if (size === 2) {
       this.rhi = 0;
       return this.read16(this.r[8], this.r[9]);
@@ -828,6 +859,8 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     if (top !== 0 && top !== -1) return -1;
     const page = this.walk(lo, hi, write ? ACC_WRITE : ACC_READ, false);
     if (page < 0 || page + 4096 > this.memory.size) return -1;
+    // A write needs RW in the tables (CR0.WP is set on hvt; with WP clear CPL 0 may write anyway).
+    if (write && !this.walkWritable && ((this.cr0 & CR0_WP) !== 0 || this.cpl === 3)) return -1;
     return page + (lo & 0xfff);
   }
 

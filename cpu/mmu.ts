@@ -40,7 +40,13 @@ export class Mmu extends CpuState {
   readonly tlbRead = new Int32Array(TLB_SIZE).fill(NO_TAG);
   readonly tlbWrite = new Int32Array(TLB_SIZE).fill(NO_TAG);
   readonly tlbExec = new Int32Array(TLB_SIZE).fill(NO_TAG);
+  /**
+   * Writable pages that hold decoded code: writes there take the slow path (to check whether
+   * they touch decoded bytes) but need no page walk.
+   */
+  readonly tlbCodeWrite = new Int32Array(TLB_SIZE).fill(NO_TAG);
   readonly tlbHi = new Int32Array(TLB_SIZE);
+  /** Physical page addresses, stored as int32 (read them with `>>> 0`: memory may be 4 GiB). */
   readonly tlbPhys = new Int32Array(TLB_SIZE);
   /** Bumped on every TLB flush so that cached fetch state can notice. */
   tlbGeneration = 0;
@@ -84,6 +90,22 @@ export class Mmu extends CpuState {
   /** Called when a guest write reaches a page that holds decoded code (the CPU overrides it). */
   codeWritten(_page: number): void {}
 
+  /**
+   * Whether a write of `length` bytes at `offset` of physical page `page` touches bytes of
+   * decoded instructions (the CPU overrides it; by default any write to a code page does).
+   */
+  codeWriteOverlaps(_page: number, _offset: number, _length: number): boolean {
+    return true;
+  }
+
+  /** A write to a page holding decoded code: drops the code if the written bytes overlap it. */
+  private writeToCodePage(page: number, offset: number, length: number): void {
+    if (this.codeWriteOverlaps(page, offset, Math.min(length, 4096 - offset))) {
+      this.pageFlags[page] &= ~PAGE_HAS_CODE;
+      this.codeWritten(page);
+    }
+  }
+
   /** Called when an access hits a watch range (the CPU overrides it to stop after the instruction). */
   noteWatch(): void {}
 
@@ -91,6 +113,7 @@ export class Mmu extends CpuState {
     this.tlbRead.fill(NO_TAG);
     this.tlbWrite.fill(NO_TAG);
     this.tlbExec.fill(NO_TAG);
+    this.tlbCodeWrite.fill(NO_TAG);
     this.tlbGeneration++;
   }
 
@@ -99,19 +122,25 @@ export class Mmu extends CpuState {
     this.tlbRead[i] = NO_TAG;
     this.tlbWrite[i] = NO_TAG;
     this.tlbExec[i] = NO_TAG;
+    this.tlbCodeWrite[i] = NO_TAG;
     this.tlbGeneration++;
   }
 
   /** Removes write permission from every TLB entry mapping physical page `page`. */
   revokeWrite(page: number): void {
     const base = page << 12;
-    for (let i = 0; i < TLB_SIZE; i++) if (this.tlbPhys[i] === base) this.tlbWrite[i] = NO_TAG;
+    for (let i = 0; i < TLB_SIZE; i++) {
+      if (this.tlbPhys[i] === base && this.tlbWrite[i] !== NO_TAG) {
+        this.tlbCodeWrite[i] = this.tlbWrite[i];
+        this.tlbWrite[i] = NO_TAG;
+      }
+    }
   }
 
   // ---- translation ------------------------------------------------------------------------
 
   /** Result of the last walk: permissions. */
-  private walkWritable = false;
+  protected walkWritable = false;
   private walkUser = false;
   private walkNx = false;
   private walkDirty = false;
@@ -251,6 +280,19 @@ export class Mmu extends CpuState {
     const top = hi >> 15;
     if (top !== 0 && top !== -1) this.raise(GP, 0);
     if (this.watches.length !== 0) this.checkWatch(lo, hi, size, kind);
+    if (kind === ACC_WRITE) {
+      const t = tlbIndex(lo, hi);
+      if (this.tlbCodeWrite[t] === (lo & ~0xfff) && this.tlbHi[t] === hi) {
+        const p = this.tlbPhys[t] >>> 0;
+        if (this.pageFlags[p >>> 12] & PAGE_HAS_CODE) this.writeToCodePage(p >>> 12, lo & 0xfff, size);
+        if ((this.pageFlags[p >>> 12] & PAGE_HAS_CODE) === 0) {
+          // The decoded code is gone: writes may take the fast path again.
+          this.tlbWrite[t] = this.tlbCodeWrite[t];
+          this.tlbCodeWrite[t] = NO_TAG;
+        }
+        return (p + (lo & 0xfff)) >>> 0;
+      }
+    }
     const phys = this.walk(lo, hi, kind, true);
     const cpl3 = this.cpl === 3;
     const nxe = (this.efer & EFER_NXE) !== 0;
@@ -274,16 +316,14 @@ export class Mmu extends CpuState {
         this.stopAddrHi = hi;
         throw STOP;
       }
-      if (pflags & PAGE_HAS_CODE) {
-        this.pageFlags[page] &= ~PAGE_HAS_CODE;
-        this.codeWritten(page);
-      }
+      if (pflags & PAGE_HAS_CODE) this.writeToCodePage(page, lo & 0xfff, size);
     }
     const tag = lo & ~0xfff;
     const i = tlbIndex(lo, hi);
     this.tlbRead[i] = NO_TAG;
     this.tlbWrite[i] = NO_TAG;
     this.tlbExec[i] = NO_TAG;
+    this.tlbCodeWrite[i] = NO_TAG;
     if (!(this.watches.length !== 0 && this.pageWatched(lo, hi))) {
       this.tlbHi[i] = hi;
       this.tlbPhys[i] = phys;
@@ -292,7 +332,10 @@ export class Mmu extends CpuState {
         if (!this.walkNx) this.tlbExec[i] = tag;
         const canWrite = this.walkWritable || (!wp && !cpl3);
         const flagsNow = this.pageFlags[page];
-        if (canWrite && this.walkDirty && (flagsNow & (PAGE_HOST_READONLY | PAGE_HAS_CODE)) === 0) this.tlbWrite[i] = tag;
+        if (canWrite && this.walkDirty && (flagsNow & PAGE_HOST_READONLY) === 0) {
+          if ((flagsNow & PAGE_HAS_CODE) === 0) this.tlbWrite[i] = tag;
+          else this.tlbCodeWrite[i] = tag;
+        }
       }
     }
     return (phys + (lo & 0xfff)) >>> 0;
@@ -328,14 +371,14 @@ export class Mmu extends CpuState {
 
   read8(lo: number, hi: number): number {
     const i = tlbIndex(lo, hi);
-    if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) return this.u8[this.tlbPhys[i] + (lo & 0xfff)];
+    if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) return this.u8[(this.tlbPhys[i] >>> 0) + (lo & 0xfff)];
     return this.u8[this.xlate(lo, hi, ACC_READ, 1)];
   }
 
   read16(lo: number, hi: number): number {
     const i = tlbIndex(lo, hi);
     const off = lo & 0xfff;
-    if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffe) return this.view.getUint16(this.tlbPhys[i] + off, true);
+    if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffe) return this.view.getUint16((this.tlbPhys[i] >>> 0) + off, true);
     if (off <= 0xffe) return this.view.getUint16(this.xlate(lo, hi, ACC_READ, 2), true);
     return this.read8(lo, hi) | (this.read8((lo + 1) | 0, hi + (lo === -1 ? 1 : 0)) << 8);
   }
@@ -343,7 +386,7 @@ export class Mmu extends CpuState {
   read32(lo: number, hi: number): number {
     const i = tlbIndex(lo, hi);
     const off = lo & 0xfff;
-    if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffc) return this.view.getInt32(this.tlbPhys[i] + off, true);
+    if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffc) return this.view.getInt32((this.tlbPhys[i] >>> 0) + off, true);
     if (off <= 0xffc) return this.view.getInt32(this.xlate(lo, hi, ACC_READ, 4), true);
     return this.readSplit(lo, hi, 4);
   }
@@ -353,7 +396,7 @@ export class Mmu extends CpuState {
     const i = tlbIndex(lo, hi);
     const off = lo & 0xfff;
     if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xff8) {
-      const p = this.tlbPhys[i] + off;
+      const p = (this.tlbPhys[i] >>> 0) + off;
       this.rhi = this.view.getInt32(p + 4, true);
       return this.view.getInt32(p, true);
     }
@@ -381,7 +424,7 @@ export class Mmu extends CpuState {
   write8(lo: number, hi: number, v: number): void {
     const i = tlbIndex(lo, hi);
     if (this.tlbWrite[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) {
-      this.u8[this.tlbPhys[i] + (lo & 0xfff)] = v;
+      this.u8[(this.tlbPhys[i] >>> 0) + (lo & 0xfff)] = v;
       return;
     }
     this.u8[this.xlate(lo, hi, ACC_WRITE, 1)] = v;
@@ -391,7 +434,7 @@ export class Mmu extends CpuState {
     const i = tlbIndex(lo, hi);
     const off = lo & 0xfff;
     if (this.tlbWrite[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffe) {
-      this.view.setUint16(this.tlbPhys[i] + off, v, true);
+      this.view.setUint16((this.tlbPhys[i] >>> 0) + off, v, true);
       return;
     }
     if (off <= 0xffe) this.view.setUint16(this.xlate(lo, hi, ACC_WRITE, 2), v, true);
@@ -402,7 +445,7 @@ export class Mmu extends CpuState {
     const i = tlbIndex(lo, hi);
     const off = lo & 0xfff;
     if (this.tlbWrite[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffc) {
-      this.view.setInt32(this.tlbPhys[i] + off, v, true);
+      this.view.setInt32((this.tlbPhys[i] >>> 0) + off, v, true);
       return;
     }
     if (off <= 0xffc) this.view.setInt32(this.xlate(lo, hi, ACC_WRITE, 4), v, true);
@@ -413,7 +456,7 @@ export class Mmu extends CpuState {
     const i = tlbIndex(lo, hi);
     const off = lo & 0xfff;
     if (this.tlbWrite[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xff8) {
-      const p = this.tlbPhys[i] + off;
+      const p = (this.tlbPhys[i] >>> 0) + off;
       this.view.setInt32(p, vLo, true);
       this.view.setInt32(p + 4, vHi, true);
       return;

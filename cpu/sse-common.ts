@@ -19,6 +19,8 @@ export const OUT = 17;
 export const MX_IE = 1, MX_DE = 2, MX_ZE = 4, MX_OE = 8, MX_UE = 16, MX_PE = 32;
 export const MX_DAZ = 1 << 6;
 export const MX_FTZ = 1 << 15;
+/** The underflow mask bit. */
+const MX_UM = 1 << 11;
 
 /** #UD unless SSE is enabled (CR4.OSFXSR, CR0.EM clear); #NM if CR0.TS. */
 export function sseCheck(c: Cpu): void {
@@ -196,6 +198,15 @@ export function twoProdErr(a: number, b: number, p: number): number {
   return al * bl - (p - ah * bh - al * bh - ah * bl);
 }
 
+/**
+ * Magnitudes for which the unscaled error-free transformations can neither overflow (splitting
+ * multiplies by 2^27) nor lose the error term to underflow (products of two such values).
+ */
+function safe(x: number): boolean {
+  const a = Math.abs(x);
+  return a > 1e-140 && a < 1e140;
+}
+
 /** k such that |x| * 2^-k is in [1, 2), for finite non-zero x (subnormals included). */
 function exponentOf(x: number): number {
   sf64[0] = x;
@@ -224,6 +235,7 @@ function scale(x: number, k: number): number {
  */
 export function mulErrSign(a: number, b: number, d: number): number {
   if (a === 0 || b === 0 || !isFinite(d)) return 0;
+  if (safe(a) && safe(b)) return twoProdErr(a, b, d);
   const ka = exponentOf(a);
   const kb = exponentOf(b);
   const as = scale(a, -ka);
@@ -236,6 +248,11 @@ export function mulErrSign(a: number, b: number, d: number): number {
 /** The sign of (a/b - q), q being a/b rounded, for finite a and non-zero finite b. */
 export function divErrSign(a: number, b: number, q: number): number {
   if (a === 0 || !isFinite(q)) return 0;
+  if (safe(a) && safe(b) && safe(q)) {
+    const pq = q * b;
+    const rem = a - pq - twoProdErr(q, b, pq);
+    return b < 0 ? -rem : rem;
+  }
   const ka = exponentOf(a);
   const kb = exponentOf(b);
   const as = scale(a, -ka);
@@ -249,6 +266,10 @@ export function divErrSign(a: number, b: number, q: number): number {
 /** The sign of (sqrt(a) - s), s being sqrt(a) rounded, for finite positive a. */
 export function sqrtErrSign(a: number, s: number): number {
   if (a === 0) return 0;
+  if (safe(a)) {
+    const p = s * s;
+    return a - p - twoProdErr(s, s, p);
+  }
   const k = exponentOf(a) & ~1;
   const as = scale(a, -k);
   const ss = scale(s, -(k >> 1));
@@ -294,7 +315,9 @@ export function roundResult(c: Cpu, d: number, e: number, single: boolean): numb
     else if (mode === 3 && ((dir < 0 && r > 0) || (dir > 0 && r < 0))) r = single ? (r > 0 ? nextDown32(r) : nextUp32(r)) : r > 0 ? nextDown64(r) : nextUp64(r);
   }
   if ((r !== 0 && Math.abs(r) < (single ? MIN_NORMAL32 : MIN_NORMAL64)) || (r === 0 && dir !== 0)) {
-    if ((c.mxcsr & MX_FTZ) !== 0) {
+    // Tiny: with UM masked, underflow is reported only if inexact; unmasked, on tininess alone.
+    if ((c.mxcsr & MX_UM) === 0) pending |= MX_UE;
+    else if ((c.mxcsr & MX_FTZ) !== 0) {
       pending |= MX_UE | MX_PE;
       r = d < 0 || (d === 0 && 1 / d < 0) ? -0 : 0;
     } else if (dir !== 0) pending |= MX_UE;

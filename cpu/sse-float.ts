@@ -115,7 +115,8 @@ function lane32(c: Cpu, op: number, ai: number, bi: number, oi: number): void {
     w[oi] = aNaN ? ab | 0x400000 : bb | 0x400000;
     return;
   }
-  b = denormIn32(c, b);
+  // The square root of a negative denormal is invalid, not denormal.
+  b = denormIn32(c, b, !(unary && b < 0));
   // A zero divisor reports only #Z, not a denormal dividend.
   if (!unary) a = denormIn32(c, a, !(op === OP_DIV && b === 0));
   const r = arith(c, op, a, b, true);
@@ -157,7 +158,7 @@ function lane64(c: Cpu, op: number, ai: number, bi: number, oi: number): void {
     w[oi * 2 + 1] = w[src * 2 + 1] | 0x80000;
     return;
   }
-  b = denormIn64(c, b);
+  b = denormIn64(c, b, !(unary && b < 0));
   if (!unary) a = denormIn64(c, a, !(op === OP_DIV && b === 0));
   const r = arith(c, op, a, b, false);
   if (r !== r) {

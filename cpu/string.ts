@@ -71,16 +71,16 @@ function step(c: Cpu, size: number): number {
   return c.flagsRest & DF ? -size : size;
 }
 
-/** Physical address for a write of one byte at (lo, hi), through the TLB. */
-function physWrite(c: Cpu, lo: number, hi: number): number {
+/** Physical address for a write of `bytes` bytes (within one page) at (lo, hi), through the TLB. */
+function physWrite(c: Cpu, lo: number, hi: number, bytes: number): number {
   const t = tlbIndex(lo, hi);
-  if (c.tlbWrite[t] === (lo & ~0xfff) && c.tlbHi[t] === hi) return c.tlbPhys[t] + (lo & 0xfff);
-  return c.xlate(lo, hi, ACC_WRITE, 1);
+  if (c.tlbWrite[t] === (lo & ~0xfff) && c.tlbHi[t] === hi) return (c.tlbPhys[t] >>> 0) + (lo & 0xfff);
+  return c.xlate(lo, hi, ACC_WRITE, bytes);
 }
 
 function physRead(c: Cpu, lo: number, hi: number): number {
   const t = tlbIndex(lo, hi);
-  if (c.tlbRead[t] === (lo & ~0xfff) && c.tlbHi[t] === hi) return c.tlbPhys[t] + (lo & 0xfff);
+  if (c.tlbRead[t] === (lo & ~0xfff) && c.tlbHi[t] === hi) return (c.tlbPhys[t] >>> 0) + (lo & 0xfff);
   return c.xlate(lo, hi, ACC_READ, 1);
 }
 
@@ -120,7 +120,7 @@ function movs(c: Cpu, i: Insn): void {
         continue;
       }
       const sp = physRead(c, sLo, sHi);
-      const dp = physWrite(c, dLo, dHi);
+      const dp = physWrite(c, dLo, dHi, elems * size);
       const dist = dp - sp;
       // Forward element copies over an overlap replicate data: copy at most `dist` bytes at a time.
       if (dist > 0 && dist < elems * size) elems = Math.max(1, Math.floor(dist / size));
@@ -181,8 +181,8 @@ function stos(c: Cpu, i: Insn): void {
         budget--;
         continue;
       }
-      const dp = physWrite(c, dLo, dHi);
       const bytes = elems * size;
+      const dp = physWrite(c, dLo, dHi, bytes);
       if (size === 1) c.u8.fill(vLo & 0xff, dp, dp + bytes);
       else {
         // Write one element, then double the filled span with copyWithin.

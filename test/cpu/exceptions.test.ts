@@ -112,6 +112,13 @@ describe('exception delivery', () => {
     expect(frame(m, 1)).toBe(BigInt(CODE_BASE + 10));
   });
 
+  it('raises #SS(0) for a push with a non-canonical RSP', () => {
+    const m = machineWith('mov %rsp, %rbx\nmov $0x0000800000000008, %rsp\npush %rax\n', 12, true, 2);
+    expect(runUntilStop(m)).toBe(StopReason.Halted);
+    expect(frame(m, 0)).toBe(0n);
+    expect(frame(m, 1)).toBe(BigInt(CODE_BASE + 13));
+  });
+
   it('returns with IRETQ and resumes after INT3 (a trap)', () => {
     const m = createMachine();
     load(m, CODE_BASE, assemble('mov $1, %eax\nint3\nadd $10, %eax\nint $0x40\nadd $100, %eax\nhlt\n'));

@@ -1,14 +1,11 @@
 /**
  * Integer results and architecturally defined flags, compared with the host processor: one
  * generated assembly routine runs every case natively (linked into a gcc program) and on the
- * emulator (same source at CODE_BASE); both write (result, flags, second operand) per case.
+ * emulator (same source at CODE_BASE); both write RAX, flags, RBX, RCX, RDX per case.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assemble, CODE_BASE, createMachine, load, RDI, runUntilStop, StopReason } from './long-mode-harness.js';
+import { StopReason } from './long-mode-harness.js';
+import { runEmulated, runNative } from './native-runner.js';
 
 const CF = 1, PF = 4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
 const ALL = CF | PF | AF | ZF | SF | OF;
@@ -21,6 +18,10 @@ interface Op {
   defined: (count: number) => number;
   /** Use a small count in RCX (shifts), else a full second operand in RBX. */
   count?: boolean;
+  /** Skip second operands that are zero at the operand size (divisors). */
+  nonzero?: boolean;
+  /** Signed division: also skip the quotient-overflow case (minimum / -1). */
+  signed?: boolean;
 }
 
 const ops: Op[] = [
@@ -58,6 +59,27 @@ const ops: Op[] = [
   { text: 'xadd B, A', sizes: [1, 2, 4, 8], defined: () => ALL },
   { text: 'cmpxchg B, A', sizes: [1, 2, 4, 8], defined: () => ALL },
   { text: 'bswap A', sizes: [4, 8], defined: () => ALL },
+  { text: 'mul B', sizes: [1, 2, 4, 8], defined: () => CF | OF },
+  { text: 'imul B', sizes: [1, 2, 4, 8], defined: () => CF | OF },
+  { text: 'xor %edx, %edx\n  movzbl %al, %eax\n  div B', sizes: [1], defined: () => 0, nonzero: true },
+  { text: 'xor %edx, %edx\n  div B', sizes: [2, 4, 8], defined: () => 0, nonzero: true },
+  { text: 'cbtw\n  idiv B', sizes: [1], defined: () => 0, nonzero: true, signed: true },
+  { text: 'cwtd\n  idiv B', sizes: [2], defined: () => 0, nonzero: true, signed: true },
+  { text: 'cltd\n  idiv B', sizes: [4], defined: () => 0, nonzero: true, signed: true },
+  { text: 'cqto\n  idiv B', sizes: [8], defined: () => 0, nonzero: true, signed: true },
+  ...['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'].map((cc) => ({
+    text: `cmp B, A\n  set${cc} %cl\n  cmov${cc} %rbx, %rdx`,
+    sizes: [1, 4, 8],
+    defined: () => ALL,
+  })),
+  ...['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'].map((cc) => ({
+    text: `cmp B, A\n  mov $0, %ecx\n  j${cc} 1f\n  mov $1, %ecx\n1:\n  sub $1, A\n  mov $0, %edx\n  j${cc} 1f\n  mov $1, %edx\n1:`,
+    sizes: [1, 2, 4, 8],
+    defined: () => ALL,
+  })),
+  { text: 'movsbq %al, %rbx\n  movzwl %ax, %ecx\n  movslq %eax, %rdx', sizes: [8], defined: () => ALL },
+  { text: 'cbtw\n  cwtl\n  cltq\n  cqto', sizes: [8], defined: () => ALL },
+  { text: 'xchg B, A', sizes: [1, 2, 4, 8], defined: () => ALL },
 ];
 
 const VALUES = [
@@ -65,9 +87,6 @@ const VALUES = [
   0x7fffffffffffffffn, 0x8000000000000000n, 0xffffffffffffffffn, 0x123456789abcdef0n, 0xfedcba9876543210n, 0x10n, 0x0f0f0f0fn,
 ];
 const COUNTS = [0n, 1n, 2n, 7n, 8n, 15n, 16n, 17n, 31n, 32n, 33n, 63n, 64n, 65n];
-
-/** Results go above the (large) generated code. */
-const OUT = 32 << 20;
 
 const REG_A: Record<number, string> = { 1: '%al', 2: '%ax', 4: '%eax', 8: '%rax' };
 const REG_B: Record<number, string> = { 1: '%bl', 2: '%bx', 4: '%ebx', 8: '%rbx' };
@@ -89,10 +108,14 @@ function buildCases(): { source: string; cases: Case[] } {
       const seconds = op.count ? COUNTS : VALUES;
       for (const a of VALUES) {
         for (const b of seconds) {
+          const mask = BigInt.asUintN(size * 8, -1n);
+          if (op.nonzero && (b & mask) === 0n) continue;
+          const min = 1n << BigInt(size * 8 - 1);
+          if (op.signed && (a & mask) === min && (b & mask) === mask) continue;
           const init = [0x2, 0x2 | CF, 0x2 | ALL, 0x2 | ZF | OF][flagSeed++ & 3];
-          const text = op.text.replace('A', REG_A[size]).replace('B', REG_B[size]);
-          src += `  mov $${a}, %rax\n  mov $${op.count ? 0x5a5a5a5a5a5a5a5an : b}, %rbx\n  mov $${op.count ? b : 0n}, %rcx\n  pushq $${init}\n  popfq\n  ${text}\n`;
-          src += '  pushfq\n  pop %rdx\n  mov %rax, (%rdi)\n  mov %rdx, 8(%rdi)\n  mov %rbx, 16(%rdi)\n  add $24, %rdi\n';
+          const text = op.text.replaceAll('A', REG_A[size]).replaceAll('B', REG_B[size]);
+          src += `  mov $${a}, %rax\n  mov $${op.count ? 0x5a5a5a5a5a5a5a5an : b}, %rbx\n  mov $${op.count ? b : 0x1234n}, %rcx\n  mov $0x77, %rdx\n  pushq $${init}\n  popfq\n  ${text}\n`;
+          src += '  mov %rdx, 32(%rdi)\n  pushfq\n  pop %rdx\n  mov %rax, (%rdi)\n  mov %rdx, 8(%rdi)\n  mov %rbx, 16(%rdi)\n  mov %rcx, 24(%rdi)\n  add $40, %rdi\n';
           cases.push({ op, size, count: op.count ? Number(b) & (size === 8 ? 63 : 31) : -1, a, b });
         }
       }
@@ -102,39 +125,22 @@ function buildCases(): { source: string; cases: Case[] } {
   return { source: src, cases };
 }
 
-function runNative(source: string, n: number): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'tender-flags-'));
-  try {
-    writeFileSync(join(dir, 'cases.s'), '.section .note.GNU-stack,"",@progbits\n.text\n' + source);
-    writeFileSync(
-      join(dir, 'main.c'),
-      `#include <stdio.h>\n#include <stdlib.h>\nvoid run_cases(unsigned long *);\nint main(void){unsigned long *b=calloc(${n * 3},8);run_cases(b);fwrite(b,8,${n * 3},stdout);return 0;}\n`,
-    );
-    execFileSync('gcc', ['-O0', '-o', join(dir, 'prog'), join(dir, 'main.c'), join(dir, 'cases.s')]);
-    return execFileSync(join(dir, 'prog'), { maxBuffer: 64 << 20 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('integer flags against the host CPU', () => {
   it('matches results and defined flags for every case', () => {
     const { source, cases } = buildCases();
-    const native = runNative(source, cases.length);
-    const m = createMachine({ memSize: 64 << 20 });
-    const stub = assemble(`call run_cases\nhlt\n${source}`);
-    load(m, CODE_BASE, stub);
-    m.cpu.setGpr(RDI, BigInt(OUT));
-    expect(runUntilStop(m, 100_000_000)).toBe(StopReason.Halted);
+    const native = runNative(source, cases.length * 5);
+    const { out, stop } = runEmulated(source, cases.length * 5);
+    expect(stop).toBe(StopReason.Halted);
     const mismatches: string[] = [];
     for (let k = 0; k < cases.length && mismatches.length < 20; k++) {
       const c = cases[k];
-      const nat = [0, 1, 2].map((j) => native.readBigUInt64LE((k * 3 + j) * 8));
-      const emu = [0, 1, 2].map((j) => m.mem.view.getBigUint64(OUT + (k * 3 + j) * 8, true));
+      const nat = [...native.subarray(k * 5, k * 5 + 5)];
+      const emu = [...out.subarray(k * 5, k * 5 + 5)];
       const mask = BigInt(c.op.defined(c.count));
       // 16-bit SHLD/SHRD by more than 16: result and flags undefined.
       if (c.op.text.startsWith('sh') && c.op.text.includes('d') && c.size === 2 && c.count > 16) continue;
-      const sameResult = nat[0] === emu[0] && nat[2] === emu[2];
+      const sameResult = nat[0] === emu[0] && nat[2] === emu[2] && nat[3] === emu[3] && nat[4] === emu[4];
       const same = sameResult && (nat[1] & mask) === (emu[1] & mask);
       if (!same) mismatches.push(`${c.op.text} size ${c.size} a=${c.a.toString(16)} b=${c.b.toString(16)}: native ${nat.map((v) => v.toString(16))} emu ${emu.map((v) => v.toString(16))} mask ${mask.toString(16)}`);
     }

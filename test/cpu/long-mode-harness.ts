@@ -10,7 +10,7 @@
  * Layout (guest-physical = linear):
  *   0x0000–0x0FFF  not mapped (null-pointer accesses #PF)
  *   0x1000         GDT: 0x08 code64, 0x10 data, 0x18 TSS (16-byte descriptor), 0x2b user code, 0x23 user data
- *   0x2000         PML4, 0x3000 PDPT, 0x4000 PD (first 1 GiB), 0x8000 PT for the first 2 MiB
+ *   0x2000         PML4, 0x3000 PDPT, 0x4000–0x7FFF PDs (4 GiB), 0x8000 PT for the first 2 MiB
  *   0x9000         TSS (RSP0 = IST1 = 0xC000, IST2 = 0xD000, IST3 = 0xE000: tops of 4 KiB stacks)
  *   0xF000         IDT (256 gates, none present until `setGate`)
  *   0x100000       CODE_BASE: where `assemble` links code by default
@@ -63,7 +63,7 @@ export interface Machine {
 }
 
 export interface MachineOptions {
-  /** Guest memory size in bytes (multiple of 2 MiB, ≤ 1 GiB); default 16 MiB. */
+  /** Guest memory size in bytes (multiple of 2 MiB, ≤ 4 GiB); default 16 MiB. */
   memSize?: number;
   /** Fixed clock for RDTSC (ns); default a counter advancing 1 µs per call. */
   nowNs?: () => number;
@@ -94,9 +94,10 @@ export function createMachine(opts: MachineOptions = {}): Machine {
   put64(mem, TSS_BASE + 4, IST_TOPS[0], 0);
   for (let k = 0; k < 3; k++) put64(mem, TSS_BASE + 0x24 + k * 8, IST_TOPS[k], 0);
 
-  // Page tables: identity map; first 2 MiB in 4 KiB pages with page 0 absent.
+  // Page tables: identity map (4 page directories, contiguous, as hvt lays them out); the
+  // first 2 MiB in 4 KiB pages with page 0 absent.
   put64(mem, PML4, PDPT | 3, 0);
-  put64(mem, PDPT, PD | 3, 0);
+  for (let k = 0; k < 4; k++) put64(mem, PDPT + k * 8, (PD + k * 0x1000) | 3, 0);
   put64(mem, PD, PT0 | 3, 0);
   for (let p = 1; p < 512; p++) put64(mem, PT0 + p * 8, (p << 12) | 3, 0);
   for (let p = 1; p * 0x200000 < size; p++) put64(mem, PD + p * 8, p * 0x200000 + 0x83, 0);

@@ -19,6 +19,16 @@ describe('self-modifying code', () => {
     expect(m.cpu.getGpr(RBX)).toBe(21n);
   });
 
+  it('keeps data writes next to code correct, then still sees a write into the code', () => {
+    const { m, stop } = runAsm(
+      'mov $1000, %ecx\n1: incl counter(%rip)\nloop 1b\nmovb $0x2a, 2f+1(%rip)\n2: mov $1, %eax\nhlt\n.p2align 6\ncounter: .long 0\n',
+    );
+    expect(stop).toBe(StopReason.Halted);
+    expect(m.cpu.getGpr(RAX)).toBe(42n);
+    const counterAt = m.mem.view.getUint32(CODE_BASE + 0x40, true);
+    expect(counterAt).toBe(1000);
+  });
+
   it('sees code written by a device through memory.written()', () => {
     const m = createMachine();
     load(m, CODE_BASE, assemble('mov $1, %eax\nhlt\njmp .-1\n'));
@@ -73,6 +83,32 @@ describe('host read-only pages', () => {
   });
 });
 
+describe('4 GiB guests', () => {
+  it('runs with the stack and data above 2 GiB (physical addresses past int32)', () => {
+    const m = createMachine({ memSize: 2 ** 32 });
+    load(
+      m,
+      CODE_BASE,
+      assemble('push $7\npop %rax\nmov $0xc0000000, %rdi\nmov $0x55, %al\nmov $5000, %ecx\nrep stosb\nmov $0xc0000000, %rsi\nmovq $42, 0xff0(%rsi)\nmov 0xff0(%rsi), %rbx\ncall 1f\nhlt\n1: ret\n'),
+    );
+    expect(m.cpu.getGpr(4)).toBe(BigInt(2 ** 32 - 8));
+    expect(runUntilStop(m)).toBe(StopReason.Halted);
+    expect(m.cpu.getGpr(RBX)).toBe(42n);
+    expect(m.mem.u8[0xc0000000 + 4999]).toBe(0x55);
+    expect(m.mem.u8[0xc0000000 + 5000]).toBe(0);
+  });
+
+  it('stops a store to a host read-only page (page flags cover all 4 GiB)', () => {
+    const m = createMachine({ memSize: 2 ** 32 });
+    load(m, CODE_BASE, assemble('lea 1f(%rip), %rax\nmovb $0xc3, (%rax)\nhlt\n1: nop\n'));
+    m.mem.protectReadOnly(CODE_BASE, CODE_BASE + 0x1000);
+    m.mem.protectReadOnly(2 ** 32 - 0x1000, 2 ** 32);
+    expect(runUntilStop(m)).toBe(StopReason.HostFault);
+    expect(m.cpu.stopInfo.rip).toBe(BigInt(CODE_BASE + 7));
+    expect(m.mem.pageFlags[2 ** 20 - 1] & 1).toBe(1);
+  });
+});
+
 describe('TLB', () => {
   it('keeps two streams exactly 16 MiB apart correct (and fast paths coherent)', () => {
     const m = createMachine({ memSize: 64 << 20 });
@@ -108,7 +144,9 @@ describe('TLB', () => {
     expect(m.cpu.translate(0x10n, false)).toBe(-1);
     expect(m.cpu.translate(0x5123n, false)).toBe(0x5123);
     m.mem.view.setUint32(0x8000 + 5 * 8, 0x5001, true);
-    expect(m.cpu.translate(0x5123n, true)).toBe(0x5123);
+    m.cpu.setControl(3, m.cpu.getControl(3));
+    expect(m.cpu.translate(0x5123n, false)).toBe(0x5123);
+    expect(m.cpu.translate(0x5123n, true)).toBe(-1);
     expect(m.mem.view.getUint32(0x8000 + 5 * 8, true)).toBe(0x5001);
     expect(m.cpu.readLinear(0xfffn, 2)).toBeNull();
     expect(m.cpu.writeLinear(BigInt(DATA_BASE + 0xffe), new Uint8Array([1, 2, 3, 4]))).toBe(true);

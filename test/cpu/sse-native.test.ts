@@ -2,12 +2,9 @@
  * SSE/SSE2 scalar arithmetic, conversions and compares in all four MXCSR rounding modes (and
  * FTZ/DAZ), compared with the host processor: results, EFLAGS and MXCSR exception flags.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assemble, CODE_BASE, createMachine, load, RDI, runUntilStop, StopReason } from './long-mode-harness.js';
+import { StopReason } from './long-mode-harness.js';
+import { runEmulated, runNative } from './native-runner.js';
 
 const F64 = [
   0x0000000000000000n, 0x8000000000000000n, 0x3ff0000000000000n, 0xbff8000000000000n, 0x3fb999999999999an, 0x3fd5555555555555n,
@@ -56,35 +53,17 @@ function build(): { source: string; n: number; labels: string[] } {
   return { source: src, n: labels.length, labels };
 }
 
-function runNative(source: string, n: number): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'tender-sse-'));
-  try {
-    writeFileSync(join(dir, 'cases.s'), '.section .note.GNU-stack,"",@progbits\n.text\n' + source);
-    writeFileSync(
-      join(dir, 'main.c'),
-      `#include <stdio.h>\n#include <stdlib.h>\nvoid run_cases(unsigned long *);\nint main(void){unsigned long *b=calloc(${n * 4},8);run_cases(b);fwrite(b,8,${n * 4},stdout);return 0;}\n`,
-    );
-    execFileSync('gcc', ['-O0', '-o', join(dir, 'prog'), join(dir, 'main.c'), join(dir, 'cases.s')]);
-    return execFileSync(join(dir, 'prog'), { maxBuffer: 64 << 20 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const OUT = 32 << 20;
 
 describe('SSE scalar floating point against the host CPU', () => {
   it('matches results, EFLAGS and MXCSR in every rounding mode', () => {
     const { source, n, labels } = build();
-    const native = runNative(source, n);
-    const m = createMachine({ memSize: 64 << 20 });
-    load(m, CODE_BASE, assemble(`call run_cases\nhlt\n${source}`));
-    m.cpu.setGpr(RDI, BigInt(OUT));
-    expect(runUntilStop(m, 100_000_000)).toBe(StopReason.Halted);
+    const native = runNative(source, n * 4);
+    const { out, stop } = runEmulated(source, n * 4);
+    expect(stop).toBe(StopReason.Halted);
     const mismatches: string[] = [];
     for (let k = 0; k < n && mismatches.length < 25; k++) {
-      const nat = [0, 1, 2, 3].map((j) => native.readBigUInt64LE((k * 4 + j) * 8));
-      const emu = [0, 1, 2, 3].map((j) => m.mem.view.getBigUint64(OUT + (k * 4 + j) * 8, true));
+      const nat = [...native.subarray(k * 4, k * 4 + 4)];
+      const emu = [...out.subarray(k * 4, k * 4 + 4)];
       nat[3] &= 0xffffffffn;
       emu[3] &= 0xffffffffn;
       nat[2] &= 0x8d5n;

@@ -19,31 +19,11 @@ export const CASES_PER_FORM = 200;
 /** Generator seed of the stored set. */
 export const STORE_SEED = 1;
 
-const BUG: Record<string, string> = {
-  SQRT_DE:
-    'SQRT of a negative denormal sets DE along with IE; the host reports only IE, invalid taking precedence (sqrtps with a lane 0x80000001: host MXCSR 0x1fa1, ours 0x1fa3)',
-  UNMASKED_UNDERFLOW:
-    'with underflow unmasked (MXCSR.UM=0) a tiny result must raise #XM even when it is exact; ours completes (addss xmm9,xmm13 with 0 + 0x00000003, MXCSR 0x1337: host #XM, ours completes)',
-  CMPXCHG:
-    'register destination, comparison fails: ours writes the destination back (zero-extending r32 to 64 bits); the host leaves the destination register unchanged (cmpxchg r8d,r11d with rax=0xf, r8=-1: host r8=0xffffffffffffffff, ours 0x00000000ffffffff)',
-};
-
-/** Forms where our CPU disagrees with the host CPU, with the bug (excluded from CI until fixed). */
-export const KNOWN_MISMATCH: Record<string, string> = {
-  Sqrtps_xmm_xmmm128: BUG.SQRT_DE!,
-  Sqrtpd_xmm_xmmm128: BUG.SQRT_DE!,
-  Sqrtss_xmm_xmmm32: BUG.SQRT_DE!,
-  Sqrtsd_xmm_xmmm64: BUG.SQRT_DE!,
-  Addps_xmm_xmmm128: BUG.UNMASKED_UNDERFLOW!,
-  Addss_xmm_xmmm32: BUG.UNMASKED_UNDERFLOW!,
-  Addsd_xmm_xmmm64: BUG.UNMASKED_UNDERFLOW!,
-  Addpd_xmm_xmmm128: BUG.UNMASKED_UNDERFLOW!,
-  Subps_xmm_xmmm128: BUG.UNMASKED_UNDERFLOW!,
-  Subpd_xmm_xmmm128: BUG.UNMASKED_UNDERFLOW!,
-  Subss_xmm_xmmm32: BUG.UNMASKED_UNDERFLOW!,
-  Subsd_xmm_xmmm64: BUG.UNMASKED_UNDERFLOW!,
-  Cmpxchg_rm32_r32: BUG.CMPXCHG!,
-};
+/**
+ * Forms where our CPU disagrees with the host CPU, with the bug (excluded from CI until fixed).
+ * Empty at the last survey: the mismatches found so far (see the branch history) are fixed.
+ */
+export const KNOWN_MISMATCH: Record<string, string> = {};
 
 /** Forms the host runs but our CPU does not implement (SSE3, SSSE3, SSE4.1, SSE4.2): it raises #UD. */
 export const NOT_IMPLEMENTED: readonly string[] = [
@@ -79,7 +59,7 @@ export const NOT_IMPLEMENTED: readonly string[] = [
   'Pcmpistrm_xmm_xmmm128_imm8', 'Pcmpistri_xmm_xmmm128_imm8',
 ];
 
-/** Forms replayed in CI (824). */
+/** Forms replayed in CI (837). */
 export const CI_FORMS: readonly string[] = [
   'Add_rm8_r8', 'Add_rm16_r16', 'Add_rm32_r32', 'Add_rm64_r64',
   'Add_r8_rm8', 'Add_r16_rm16', 'Add_r32_rm32', 'Add_r64_rm64',
@@ -287,4 +267,8 @@ export const CI_FORMS: readonly string[] = [
   'Divss_xmm_xmmm32', 'Divsd_xmm_xmmm64', 'Maxps_xmm_xmmm128', 'Maxpd_xmm_xmmm128',
   'Maxss_xmm_xmmm32', 'Maxsd_xmm_xmmm64', 'Cmpps_xmm_xmmm128_imm8', 'Cmppd_xmm_xmmm128_imm8',
   'Cmpss_xmm_xmmm32_imm8', 'Cmpsd_xmm_xmmm64_imm8', 'Cvttpd2dq_xmm_xmmm128', 'Cvtpd2dq_xmm_xmmm128',
+  'Sqrtps_xmm_xmmm128', 'Sqrtpd_xmm_xmmm128', 'Sqrtss_xmm_xmmm32', 'Sqrtsd_xmm_xmmm64',
+  'Addps_xmm_xmmm128', 'Addss_xmm_xmmm32', 'Addsd_xmm_xmmm64', 'Addpd_xmm_xmmm128',
+  'Subps_xmm_xmmm128', 'Subpd_xmm_xmmm128', 'Subss_xmm_xmmm32', 'Subsd_xmm_xmmm64',
+  'Cmpxchg_rm32_r32',
 ];

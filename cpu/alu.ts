@@ -7,6 +7,7 @@ import { getCF, LOP_ADC, LOP_ADD, LOP_DEC, LOP_INC, LOP_RESULT, LOP_SBB, LOP_SUB
 import type { Handler, Insn } from './insn.js';
 import { def, defFast, defGroup, F_LOCK, F_MODRM, I_B, I_Z } from './optable.js';
 import { CF, trunc } from './state.js';
+import { tlbIndex } from './mmu.js';
 
 export const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7;
 
@@ -69,7 +70,7 @@ export function alu(c: Cpu, op: number, size: number, aLo: number, aHi: number, 
 function aluEG(c: Cpu, i: Insn): void {
   const op = (i.opcode >> 3) & 7;
   const size = i.opcode & 1 ? i.osize : 1;
-  const a = c.readRM(i, size);
+  const a = op === ALU_CMP ? c.readRM(i, size) : c.readRMW(i, size);
   const aHi = c.rhi;
   const b = c.readReg(i, size);
   const r = alu(c, op, size, a, aHi, b, c.rhi);
@@ -100,7 +101,7 @@ function aluAI(c: Cpu, i: Insn): void {
 function aluEI(c: Cpu, i: Insn): void {
   const op = i.reg & 7;
   const size = i.opcode === 0x80 ? 1 : i.osize;
-  const a = c.readRM(i, size);
+  const a = op === ALU_CMP ? c.readRM(i, size) : c.readRMW(i, size);
   const r = alu(c, op, size, a, c.rhi, i.imm, i.imm >> 31);
   if (op !== ALU_CMP) c.writeBackRM(i, size, r, c.tmpHi);
 }
@@ -127,7 +128,7 @@ function testEI(c: Cpu, i: Insn): void {
 function incDec(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   const dec = (i.reg & 7) === 1;
-  const a = c.readRM(i, size);
+  const a = c.readRMW(i, size);
   const aHi = size === 8 ? c.rhi : 0;
   const cf = getCF(c) ? CF : 0;
   let r: number;
@@ -142,13 +143,13 @@ function incDec(c: Cpu, i: Insn): void {
 
 function not(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
-  const a = c.readRM(i, size);
+  const a = c.readRMW(i, size);
   c.writeBackRM(i, size, ~a, ~c.rhi);
 }
 
 function neg(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
-  const a = c.readRM(i, size);
+  const a = c.readRMW(i, size);
   const r = alu(c, ALU_SUB, size, 0, 0, a, c.rhi);
   c.writeBackRM(i, size, r, c.tmpHi);
 }
@@ -158,7 +159,8 @@ function neg(c: Cpu, i: Insn): void {
 /** TEST as a sub-operation of the fast paths (AND without a result). */
 const ALU_TEST = 8;
 
-function fast32(c: Cpu, op: number, dst: number, a: number, b: number): void {
+/** A 32-bit ADD/SUB/CMP/AND/TEST/OR/XOR: sets the lazy flags and returns the result. */
+function calc32(c: Cpu, op: number, a: number, b: number): number {
   let res: number;
   switch (op) {
     case ALU_ADD:
@@ -192,13 +194,19 @@ function fast32(c: Cpu, op: number, dst: number, a: number, b: number): void {
   }
   c.lsize = 4;
   c.lres = res;
+  return res;
+}
+
+function fast32(c: Cpu, op: number, dst: number, a: number, b: number): void {
+  const res = calc32(c, op, a, b);
   if (op !== ALU_CMP && op !== ALU_TEST) {
     c.r[dst << 1] = res;
     c.r[(dst << 1) + 1] = 0;
   }
 }
 
-function fast64(c: Cpu, op: number, dst: number, aLo: number, aHi: number, bLo: number, bHi: number): void {
+/** The 64-bit form of calc32: returns the lo word, the hi word in c.tmpHi. */
+function calc64(c: Cpu, op: number, aLo: number, aHi: number, bLo: number, bHi: number): number {
   let rLo: number;
   let rHi: number;
   switch (op) {
@@ -245,10 +253,58 @@ function fast64(c: Cpu, op: number, dst: number, aLo: number, aHi: number, bLo: 
   c.lsize = 8;
   c.lres = rLo;
   c.lresHi = rHi;
+  c.tmpHi = rHi;
+  return rLo;
+}
+
+function fast64(c: Cpu, op: number, dst: number, aLo: number, aHi: number, bLo: number, bHi: number): void {
+  const rLo = calc64(c, op, aLo, aHi, bLo, bHi);
   if (op !== ALU_CMP && op !== ALU_TEST) {
     c.r[dst << 1] = rLo;
-    c.r[(dst << 1) + 1] = rHi;
+    c.r[(dst << 1) + 1] = c.tmpHi;
   }
+}
+
+/**
+ * op [mem], reg/imm (32/64-bit ADD OR AND SUB XOR): when the TLB already allows writing the
+ * whole operand, one translation serves the read and the write. Otherwise (first touch, code
+ * page, page crossing, watchpoint) the general handler does it.
+ */
+function rmwPhys(c: Cpu, size: number): number {
+  const lo = c.eaLo;
+  const hi = c.eaHi;
+  const t = tlbIndex(lo, hi);
+  const off = lo & 0xfff;
+  if (c.tlbWrite[t] === (lo & ~0xfff) && c.tlbHi[t] === hi && off <= 4096 - size) return (c.tlbPhys[t] >>> 0) + off;
+  return -1;
+}
+
+function rmw32(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const p = rmwPhys(c, 4);
+  if (p < 0) {
+    if (i.opcode < 0x40) aluEG(c, i);
+    else aluEI(c, i);
+    return;
+  }
+  const v = c.view;
+  v.setInt32(p, calc32(c, i.sub, v.getInt32(p, true), i.src === 1 ? i.imm : c.r[i.reg << 1]), true);
+}
+
+function rmw64(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const p = rmwPhys(c, 8);
+  if (p < 0) {
+    if (i.opcode < 0x40) aluEG(c, i);
+    else aluEI(c, i);
+    return;
+  }
+  const v = c.view;
+  const bLo = i.src === 1 ? i.imm : c.r[i.reg << 1];
+  const bHi = i.src === 1 ? i.imm >> 31 : c.r[(i.reg << 1) + 1];
+  const rLo = calc64(c, i.sub, v.getInt32(p, true), v.getInt32(p + 4, true), bLo, bHi);
+  v.setInt32(p, rLo, true);
+  v.setInt32(p + 4, c.tmpHi, true);
 }
 
 function rr32(c: Cpu, i: Insn): void {
@@ -268,6 +324,36 @@ function ri64(c: Cpu, i: Insn): void {
   fast64(c, i.sub, i.dst, c.r[i.dst << 1], c.r[(i.dst << 1) + 1], i.imm, i.imm >> 31);
 }
 
+/** op reg, [mem] (or CMP/TEST [mem], reg when `src` is 1: memory is the first operand). */
+function memReg32(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const m = c.read32(c.eaLo, c.eaHi);
+  const r = c.r[i.reg << 1];
+  if (i.src === 1) fast32(c, i.sub, i.dst, m, r);
+  else fast32(c, i.sub, i.dst, r, m);
+}
+
+function memReg64(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const m = c.read64(c.eaLo, c.eaHi);
+  const mHi = c.rhi;
+  const k = i.reg << 1;
+  if (i.src === 1) fast64(c, i.sub, i.dst, m, mHi, c.r[k], c.r[k + 1]);
+  else fast64(c, i.sub, i.dst, c.r[k], c.r[k + 1], m, mHi);
+}
+
+/** CMP/TEST [mem], imm. */
+function memImm32(c: Cpu, i: Insn): void {
+  c.ea(i);
+  fast32(c, i.sub, 0, c.read32(c.eaLo, c.eaHi), i.imm);
+}
+
+function memImm64(c: Cpu, i: Insn): void {
+  c.ea(i);
+  const m = c.read64(c.eaLo, c.eaHi);
+  fast64(c, i.sub, 0, m, c.rhi, i.imm, i.imm >> 31);
+}
+
 /** ADC/SBB need the carry: they keep the general handler. */
 function fastOp(op: number): boolean {
   return op !== ALU_ADC && op !== ALU_SBB;
@@ -275,8 +361,21 @@ function fastOp(op: number): boolean {
 
 function specializeRR(i: Insn): Handler | null {
   const op = i.opcode >= 0x84 ? ALU_TEST : (i.opcode >> 3) & 7;
-  if (i.mod !== 3 || (i.osize !== 4 && i.osize !== 8) || !fastOp(op)) return null;
+  if ((i.osize !== 4 && i.osize !== 8) || !fastOp(op)) return null;
   const toRm = (i.opcode & 2) === 0;
+  if (i.mod !== 3) {
+    // Loads into a register, and compares with memory; read-modify-write stays general.
+    const compare = op === ALU_CMP || op === ALU_TEST;
+    if (toRm && !compare) {
+      i.sub = op;
+      i.src = 0;
+      return i.osize === 8 ? rmw64 : rmw32;
+    }
+    i.sub = op;
+    i.dst = i.reg;
+    i.src = toRm ? 1 : 0;
+    return i.osize === 8 ? memReg64 : memReg32;
+  }
   i.sub = op;
   i.dst = toRm ? i.rm : i.reg;
   i.src = toRm ? i.reg : i.rm;
@@ -287,8 +386,13 @@ function specializeRI(i: Insn): Handler | null {
   const op = i.opcode === 0xa9 ? ALU_TEST : i.opcode === 0xf7 ? ALU_TEST : i.opcode < 0x40 ? (i.opcode >> 3) & 7 : i.reg & 7;
   if ((i.osize !== 4 && i.osize !== 8) || !fastOp(op)) return null;
   if (i.opcode < 0x40 || i.opcode === 0xa9) i.dst = 0;
-  else if (i.mod !== 3) return null;
-  else i.dst = i.rm;
+  else if (i.mod !== 3) {
+    i.sub = op;
+    if (op === ALU_CMP || op === ALU_TEST) return i.osize === 8 ? memImm64 : memImm32;
+    if (i.opcode === 0xf7) return null;
+    i.src = 1;
+    return i.osize === 8 ? rmw64 : rmw32;
+  } else i.dst = i.rm;
   i.sub = op;
   return i.osize === 8 ? ri64 : ri32;
 }

@@ -12,7 +12,7 @@ import { ZF } from './state.js';
 
 function cmpxchg(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
-  const d = c.readRM(i, size);
+  const d = c.readRMW(i, size);
   const dHi = size === 8 ? c.rhi : 0;
   const a = c.getReg(size, 0);
   const aHi = c.r[1];
@@ -30,7 +30,7 @@ function cmpxchg(c: Cpu, i: Insn): void {
 
 function xadd(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
-  const d = c.readRM(i, size);
+  const d = c.readRMW(i, size);
   const dHi = size === 8 ? c.rhi : 0;
   const s = c.readReg(i, size);
   const sum = alu(c, ALU_ADD, size, d, dHi, s, c.rhi);

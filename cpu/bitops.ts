@@ -52,6 +52,7 @@ function bitTest(c: Cpu, i: Insn, op: number, offLo: number, offHi: number, from
       c.eaLo = sum | 0;
     }
     k = offLo & (bits - 1);
+    if (op !== 0) c.checkWritable(c.eaLo, c.eaHi, size);
     v = c.readSized(size, c.eaLo, c.eaHi);
     vHi = c.rhi;
   }

@@ -474,6 +474,17 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     return this.readSized(size, this.eaLo, this.eaHi);
   }
 
+  /**
+   * readRM for a read-modify-write operand: a memory destination is first checked writable, so
+   * a faulting store cannot leave the flags (or anything else) half-updated.
+   */
+  readRMW(i: Insn, size: number): number {
+    if (i.mod === 3) return this.readRM(i, size);
+    this.ea(i);
+    this.checkWritable(this.eaLo, this.eaHi, size);
+    return this.readSized(size, this.eaLo, this.eaHi);
+  }
+
   /** Writes the r/m operand at the address computed by a preceding readRM/ea. */
   writeBackRM(i: Insn, size: number, lo: number, hi: number): void {
     if (i.mod === 3) this.setReg(size, size === 1 ? i.rm8 : i.rm, lo, hi);

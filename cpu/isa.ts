@@ -21,3 +21,4 @@ import './sse-convert.js';
 import './sse-int.js';
 import './sse-state.js';
 import './x87.js';
+import './syscall.js';

@@ -507,6 +507,16 @@ export class Mmu extends CpuState {
     }
   }
 
+  /**
+   * Makes sure a later write of `size` bytes at (lo, hi) will not fault, before an instruction
+   * changes any state (a read-modify-write must leave flags untouched when its store faults).
+   */
+  checkWritable(lo: number, hi: number, size: number): void {
+    const t = tlbIndex(lo, hi);
+    if (this.tlbWrite[t] === (lo & ~0xfff) && this.tlbHi[t] === hi && (lo & 0xfff) <= 4096 - size) return;
+    this.probeWrite(lo, hi, size);
+  }
+
   /** Checks that [lo, lo+size) is writable without storing anything (for multi-part writes). */
   probeWrite(lo: number, hi: number, size: number): void {
     this.xlate(lo, hi, ACC_WRITE, size);

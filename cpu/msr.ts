@@ -140,3 +140,8 @@ export function writeMsr(c: Cpu, index: number, lo: number, hi: number): boolean
 }
 
 export const STORED_MSR_COUNT = STORED.length;
+
+/** Index of a plain-storage MSR in `storedMsrs` (lo at 2k, hi at 2k+1). */
+export function storedMsrSlot(index: number): number {
+  return 2 * STORED.indexOf(index);
+}

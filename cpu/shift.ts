@@ -218,7 +218,7 @@ function shiftGroup(c: Cpu, i: Insn): void {
   else if (i.opcode <= 0xd1) count = 1;
   else count = c.r[2];
   count &= size === 8 ? 63 : 31;
-  const v = c.readRM(i, size);
+  const v = c.readRMW(i, size);
   const vHi = c.rhi;
   if (count === 0) {
     // No flags, no store; a 32-bit register operand is still zero-extended.
@@ -235,7 +235,7 @@ function shiftDouble(c: Cpu, i: Insn): void {
   const left = i.opcode < 0x1a8;
   let count = (i.opcode & 1) === 0 ? i.imm : c.r[2];
   count &= size === 8 ? 63 : 31;
-  const d = c.readRM(i, size);
+  const d = c.readRMW(i, size);
   const dHi = size === 8 ? c.rhi : 0;
   const s = c.readReg(i, size);
   const sHi = size === 8 ? c.rhi : 0;

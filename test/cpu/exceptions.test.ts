@@ -98,6 +98,17 @@ describe('exception delivery', () => {
     expect(frame(m3, 1)).toBe(0x7000n);
   });
 
+  it('leaves the flags untouched when a read-modify-write faults on its store', () => {
+    for (const insn of ['addl $-1, 0x5000', 'incl 0x5000', 'negl 0x5000', 'shll $1, 0x5000', 'btsl $3, 0x5000', 'xadd %ecx, 0x5000']) {
+      const m = machineWith(`movl $0x80000000, %ecx\nxor %eax, %eax\n${insn}\n`, 14, true);
+      m.mem.view.setUint32(0x5000, 0x80000000, true);
+      m.mem.view.setUint32(0x8000 + 5 * 8, 0x5001, true);
+      expect(runUntilStop(m)).toBe(StopReason.Halted);
+      expect(frame(m, 0)).toBe(3n);
+      expect(Number(frame(m, 3) & 0x8d5n)).toBe(0x44);
+    }
+  });
+
   it('sets accessed and dirty bits in the page tables', () => {
     const m = machineWith('movq $1, 0x5000\nmov 0x6000, %rax\nhlt\n', 14, true);
     expect(runUntilStop(m)).toBe(StopReason.Halted);

@@ -77,6 +77,17 @@ const ops: Op[] = [
     sizes: [1, 2, 4, 8],
     defined: () => ALL,
   })),
+  // Memory operands (M = a scratch slot holding the second operand, S = the size suffix).
+  ...['add', 'sub', 'and', 'or', 'xor', 'cmp', 'adc', 'sbb'].map((op) => ({ text: `mov %rbx, M\n  ${op} M, A`, sizes: [1, 2, 4, 8], defined: () => ALL })),
+  { text: 'mov %rbx, M\n  cmp A, M', sizes: [1, 2, 4, 8], defined: () => ALL },
+  { text: 'mov %rbx, M\n  test A, M', sizes: [1, 2, 4, 8], defined: () => ALL & ~AF },
+  { text: 'mov %rbx, M\n  cmpS $-3, M\n  setl %cl\n  cmpS $0x7f, M', sizes: [1, 2, 4, 8], defined: () => ALL },
+  { text: 'mov %rbx, M\n  add A, M\n  mov M, %rbx', sizes: [1, 2, 4, 8], defined: () => ALL },
+  ...['add', 'or', 'and', 'sub', 'xor'].map((op) => ({
+    text: `mov %rbx, M\n  ${op} A, M\n  ${op}S $-3, M\n  ${op}S $0x55, M\n  mov M, %rbx`,
+    sizes: [1, 2, 4, 8],
+    defined: () => (op === 'add' || op === 'sub' ? ALL : ALL & ~AF),
+  })),
   { text: 'movsbq %al, %rbx\n  movzwl %ax, %ecx\n  movslq %eax, %rdx', sizes: [8], defined: () => ALL },
   { text: 'cbtw\n  cwtl\n  cltq\n  cqto', sizes: [8], defined: () => ALL },
   { text: 'xchg B, A', sizes: [1, 2, 4, 8], defined: () => ALL },
@@ -90,6 +101,7 @@ const COUNTS = [0n, 1n, 2n, 7n, 8n, 15n, 16n, 17n, 31n, 32n, 33n, 63n, 64n, 65n]
 
 const REG_A: Record<number, string> = { 1: '%al', 2: '%ax', 4: '%eax', 8: '%rax' };
 const REG_B: Record<number, string> = { 1: '%bl', 2: '%bx', 4: '%ebx', 8: '%rbx' };
+const SUFFIX: Record<number, string> = { 1: 'b', 2: 'w', 4: 'l', 8: 'q' };
 
 interface Case {
   op: Op;
@@ -113,7 +125,11 @@ function buildCases(): { source: string; cases: Case[] } {
           const min = 1n << BigInt(size * 8 - 1);
           if (op.signed && (a & mask) === min && (b & mask) === mask) continue;
           const init = [0x2, 0x2 | CF, 0x2 | ALL, 0x2 | ZF | OF][flagSeed++ & 3];
-          const text = op.text.replaceAll('A', REG_A[size]).replaceAll('B', REG_B[size]);
+          const text = op.text
+            .replaceAll('A', REG_A[size])
+            .replaceAll('B', REG_B[size])
+            .replaceAll('M', '32(%rdi)')
+            .replaceAll('S', SUFFIX[size]);
           src += `  mov $${a}, %rax\n  mov $${op.count ? 0x5a5a5a5a5a5a5a5an : b}, %rbx\n  mov $${op.count ? b : 0x1234n}, %rcx\n  mov $0x77, %rdx\n  pushq $${init}\n  popfq\n  ${text}\n`;
           src += '  mov %rdx, 32(%rdi)\n  pushfq\n  pop %rdx\n  mov %rax, (%rdi)\n  mov %rdx, 8(%rdi)\n  mov %rbx, 16(%rdi)\n  mov %rcx, 24(%rdi)\n  add $40, %rdi\n';
           cases.push({ op, size, count: op.count ? Number(b) & (size === 8 ? 63 : 31) : -1, a, b });

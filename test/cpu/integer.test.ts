@@ -360,6 +360,40 @@ describe('string instructions', () => {
 });
 
 describe('system instructions', () => {
+  it('SYSRETQ to CPL 3 and SYSCALL back (EFER.SCE, STAR/LSTAR/SFMASK)', () => {
+    const user = DATA_BASE;
+    const { m, stop } = runAsm(
+      `mov $0xc0000081, %ecx\nxor %eax, %eax\nmov $0x00200008, %edx\nwrmsr\n` +
+        `mov $0xc0000082, %ecx\nlea handler(%rip), %rax\nxor %edx, %edx\nwrmsr\n` +
+        `mov $0xc0000084, %ecx\nmov $0x200, %eax\nwrmsr\n` +
+        `mov $0xc0000080, %ecx\nrdmsr\nor $1, %eax\nwrmsr\n` +
+        `mov $${user}, %rcx\nmov $0x202, %r11\nsysretq\n` +
+        `handler:\nmov %cs, %ebx\nmov %ss, %esi\npushfq\npop %rdi\nhlt\n`,
+      (mm) => {
+        // User code: mov $5, %eax; mov %cs, %edx; syscall.
+        mm.mem.u8.set([0xb8, 5, 0, 0, 0, 0x8c, 0xca, 0x0f, 0x05], user);
+        // Let CPL 3 use the 2 MiB page at DATA_BASE (U/S at every level).
+        for (const a of [0x2000, 0x3000, 0x4000 + 8]) mm.mem.view.setUint32(a, mm.mem.view.getUint32(a, true) | 4, true);
+      },
+    );
+    expect(stop).toBe(StopReason.Halted);
+    expect(r(m, RAX)).toBe(5n);
+    expect(r(m, RDX)).toBe(0x33n);
+    expect(r(m, RBX)).toBe(0x08n);
+    expect(r(m, RSI)).toBe(0x10n);
+    expect(r(m, RCX)).toBe(BigInt(user + 9));
+    expect(m.cpu.getGpr(11) & 0x200n).toBe(0x200n);
+    expect(r(m, RDI) & 0x200n).toBe(0n);
+  });
+
+  it('SYSCALL is #UD while EFER.SCE is clear (the hvt state)', () => {
+    const { m, stop } = runAsm('syscall\n', (mm) => {
+      mm.cpu.interceptExceptions = true;
+    });
+    expect(stop).toBe(StopReason.Exception);
+    expect(m.cpu.stopInfo.vector).toBe(6);
+  });
+
   it('RDMSR/WRMSR, SWAPGS, unknown MSR #GP, CPUID, RDTSC monotonic, RDRAND', () => {
     const m = run(
       'mov $0xc0000102, %ecx\nmov $0x1000, %eax\nxor %edx, %edx\nwrmsr\nswapgs\nmov $0xc0000101, %ecx\nrdmsr\nmov %rax, %r8\n' +

@@ -609,50 +609,6 @@ describe('gdb stub: end of the session', () => {
     expect(cpu.interceptExceptions).toBe(false);
   });
 
-  describe('SIGINT and SIGTERM to the tender while the stub holds the run loop', () => {
-    // Stands in for the tender's own handler, which records the signal for the run loop.
-    const tenderHandler = () => {};
-    beforeEach(() => {
-      process.on('SIGINT', tenderHandler);
-      process.on('SIGTERM', tenderHandler);
-    });
-    afterEach(() => {
-      process.off('SIGINT', tenderHandler);
-      process.off('SIGTERM', tenderHandler);
-    });
-
-    it('stop the wait for a client', async () => {
-      const cpu = new FakeProcessor();
-      const agent = createGdbAgent(cpu, { interrupt: () => {} }, { host: HOST, port: PORT + 2, kernelPath: 'k' });
-      const attached = agent.attach();
-      await vi.waitFor(() => expect(stderr).toHaveBeenCalledWith(expect.stringContaining(`:${PORT + 2}"`)));
-      process.emit('SIGINT', 'SIGINT');
-      expect(await attached).toBe('resume');
-      await expect(RspClient.connectOnce(PORT + 2)).rejects.toThrow(/ECONNREFUSED/);
-      expect(process.listenerCount('SIGINT')).toBe(1);
-    });
-
-    it('end a stopped session: gdb hears the process was terminated, the guest is released', async () => {
-      session = await start();
-      const { client, cpu } = session;
-      await client.request('Z0,2000,1');
-      process.emit('SIGTERM', 'SIGTERM');
-      expect(await client.nextPacket()).toBe('X0f');
-      client.close();
-      expect(await session.attached).toBe('resume');
-      expect(cpu.breakpoints.size).toBe(0);
-      expect(cpu.interceptExceptions).toBe(false);
-      expect(process.listenerCount('SIGTERM')).toBe(1);
-    });
-
-    it('are left alone while the guest runs', async () => {
-      session = await start();
-      session.client.send('c');
-      expect(await session.attached).toBe('resume');
-      expect(process.listenerCount('SIGINT')).toBe(1);
-    });
-  });
-
   it('reports the guest exit status with W and closes the connection', async () => {
     session = await start();
     const { client, agent } = session;

@@ -13,8 +13,7 @@ import { readGuest, writeGuest } from './guest-access.js';
 import { bytesToHex, escapeBinary, hexByte, hexToBytes, parseHexNumber, unescapeBinary } from './hex.js';
 import { MAX_PACKET_DATA, PacketStream } from './packet-stream.js';
 import { REGISTERS, REGISTER_BLOCK_SIZE, RegisterAccess, readRegister } from './registers.js';
-import { SignalWatch } from './signal-watch.js';
-import { GdbSignal, initialStopReply, stopReply, THREAD_ID } from './stop-reply.js';
+import { initialStopReply, stopReply, THREAD_ID } from './stop-reply.js';
 import { TARGET_XML } from './target-description.js';
 
 /** Where the session is: waiting for a client, serving commands, running, or over. */
@@ -45,9 +44,6 @@ export class GdbAgent implements DebugAgent {
   private exceptionHeld = false;
   private interruptPending = false;
   private readonly breakpoints: BreakpointTable;
-  private readonly signals = new SignalWatch((signal) => this.handleSignal(signal));
-  /** Stops waiting for a client (a signal arrived first). */
-  private abandonAccept: (() => void) | null = null;
 
   constructor(
     private readonly cpu: Processor,
@@ -58,10 +54,7 @@ export class GdbAgent implements DebugAgent {
   }
 
   async attach(): Promise<Resume> {
-    this.signals.arm();
     const socket = await this.acceptOneClient();
-    // A signal ended the wait: the run loop acts on it before the guest's first instruction.
-    if (socket === null) return 'resume';
     this.stream = new PacketStream(socket, {
       packet: (data) => this.handlePacket(data),
       interrupt: () => this.handleInterrupt(),
@@ -96,23 +89,16 @@ export class GdbAgent implements DebugAgent {
     await this.stream.finish(`W${hexByte(status & 0xff)}`);
   }
 
-  private acceptOneClient(): Promise<Socket | null> {
+  private acceptOneClient(): Promise<Socket> {
     const { host, port, kernelPath } = this.options;
     return new Promise((resolve, reject) => {
       const server = createServer();
-      const stopListening = (socket: Socket | null) => {
+      server.once('error', (err) => reject(new TenderError(`cannot listen for gdb on ${host}:${port}: ${err.message}`)));
+      server.once('connection', (socket) => {
         // One debugger per run: no further clients are accepted.
-        this.abandonAccept = null;
         server.close();
         resolve(socket);
-      };
-      this.abandonAccept = () => stopListening(null);
-      server.once('error', (err) => {
-        this.abandonAccept = null;
-        this.signals.disarm();
-        reject(new TenderError(`cannot listen for gdb on ${host}:${port}: ${err.message}`));
       });
-      server.once('connection', (socket) => stopListening(socket));
       server.listen({ host, port, backlog: 1 }, () => {
         const address = server.address();
         const boundPort = typeof address === 'object' && address ? address.port : port;
@@ -124,14 +110,12 @@ export class GdbAgent implements DebugAgent {
   private serveUntilResume(): Promise<Resume> {
     if (this.state === 'gone') return Promise.resolve('resume');
     this.state = 'stopped';
-    this.signals.arm();
     return new Promise((resolve) => {
       this.resolveResume = resolve;
     });
   }
 
   private resume(how: Resume): void {
-    this.signals.disarm();
     const resolve = this.resolveResume;
     this.resolveResume = null;
     if (this.state !== 'gone') this.state = 'running';
@@ -150,23 +134,6 @@ export class GdbAgent implements DebugAgent {
     if (this.state !== 'running') return;
     this.interruptPending = true;
     this.control.interrupt();
-  }
-
-  /**
-   * SIGINT/SIGTERM to the tender while we hold the run loop: gdb learns that the process was
-   * terminated by it, and the run loop, resumed, ends the tender as it does for any such signal.
-   */
-  private handleSignal(signal: NodeJS.Signals): void {
-    if (this.state === 'listening') {
-      this.state = 'gone';
-      this.abandonAccept?.();
-      return;
-    }
-    if (this.state !== 'stopped') return;
-    this.state = 'gone';
-    this.releaseGuest();
-    const number = signal === 'SIGINT' ? GdbSignal.INT : GdbSignal.TERM;
-    void (this.stream?.finish(`X${hexByte(number)}`) ?? Promise.resolve()).then(() => this.resume('resume'));
   }
 
   /** gdb went away without D or k: the guest runs on as if no debugger had been attached. */

@@ -9,7 +9,7 @@ import { bytesToHex, hexByte } from './hex.js';
 import { REGISTERS, RegisterAccess, readRegister } from './registers.js';
 
 /** Signal numbers as the remote protocol defines them (gdb's own numbering). */
-export const GdbSignal = { INT: 2, ILL: 4, TRAP: 5, FPE: 8, KILL: 9, SEGV: 11, TERM: 15 } as const;
+export const GdbSignal = { INT: 2, ILL: 4, TRAP: 5, FPE: 8, KILL: 9, SEGV: 11 } as const;
 
 /** The signal a guest exception is reported as, like a Unix kernel would deliver it. */
 export function signalForVector(vector: number): number {

@@ -1,0 +1,142 @@
+/**
+ * Side-by-side measurement of one workload: calibrate each engine, then alternate native and
+ * Tender runs (A B A B …) and take the slowdown of each pair, so that slow drifts of the machine
+ * (other processes, thermal state) hit both engines alike.
+ *
+ * Repetition counts are chosen per engine and per kernel: the native side aims at `nativeTargetMs`
+ * per kernel, Tender at `tenderTargetMs`. A kernel's checksum does not depend on its repetition
+ * count, so the two engines still have to agree on it exactly.
+ */
+import { EngineError, runEngine, type EngineName, type KernelResult, type RunRequest } from './engine.js';
+import { tenderMissing } from './paths.js';
+import type { Workload, WorkloadContext } from './workloads.js';
+
+export interface MeasureOptions {
+  pairs: number;
+  nativeTargetMs: number;
+  tenderTargetMs: number;
+  /** Progress lines go here (stderr), the table comes later. */
+  log: (line: string) => void;
+}
+
+/** Everything measured for one kernel of one workload. */
+export interface KernelMeasurement {
+  label: string;
+  workload: string;
+  bytesPerRep: number;
+  insnsPerRep: number;
+  /** Nanoseconds per repetition, one entry per pair (the calibration runs are not included). */
+  nativeNsPerRep: number[];
+  tenderNsPerRep: number[];
+  /** Tender ÷ native per repetition, one per completed pair. */
+  ratios: number[];
+  nativeReps: number;
+  tenderReps: number[];
+  checksum: string;
+  /** Checksums Tender produced that differ from the native one (a CPU bug). */
+  mismatches: string[];
+  /** Why there is no Tender figure (not built, failed run), if so. */
+  tenderNote: string | null;
+}
+
+const MAX_REPS = 10_000_000;
+
+function repsFor(targetMs: number, nsPerRep: number): number {
+  return Math.min(MAX_REPS, Math.max(1, Math.round((targetMs * 1e6) / Math.max(nsPerRep, 1))));
+}
+
+export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: MeasureOptions): KernelMeasurement[] {
+  const devices = workload.devices?.(ctx) ?? { tenderFlags: [], nativeEnv: {}, suffix: '' };
+  const request = (reps: Map<string, number>, timeoutMs: number): RunRequest => ({
+    workload: workload.binary,
+    reps,
+    tenderFlags: devices.tenderFlags,
+    nativeEnv: devices.nativeEnv,
+    timeoutMs,
+  });
+
+  // Calibration: every kernel once, on the native side (its failure ends the workload).
+  const nativeCalibration = runEngine('native', request(new Map(), 60_000));
+  const rows = new Map<string, KernelMeasurement>();
+  const nativeReps = new Map<string, number>();
+  for (const r of nativeCalibration) {
+    rows.set(r.name, {
+      label: r.name + devices.suffix,
+      workload: workload.id,
+      bytesPerRep: r.bytes,
+      insnsPerRep: r.insns,
+      nativeNsPerRep: [],
+      tenderNsPerRep: [],
+      ratios: [],
+      nativeReps: repsFor(opts.nativeTargetMs, r.ns),
+      tenderReps: [],
+      checksum: r.checksum,
+      mismatches: [],
+      tenderNote: null,
+    });
+    nativeReps.set(r.name, repsFor(opts.nativeTargetMs, r.ns));
+  }
+  const allRows = [...rows.values()];
+
+  const check = (engine: EngineName, results: KernelResult[]): void => {
+    for (const r of results) {
+      const row = rows.get(r.name);
+      if (!row) throw new EngineError(`${engine} printed an unknown kernel ${r.name}`);
+      if (r.checksum === row.checksum) continue;
+      if (engine === 'native') throw new EngineError(`native checksum of ${r.name} is not stable`);
+      row.mismatches.push(r.checksum);
+    }
+  };
+
+  let tenderReps: Map<string, number> | null = null;
+  const tenderProblem = tenderMissing(workload.binary);
+  const stopTender = (why: string): void => {
+    tenderReps = null;
+    for (const row of allRows) row.tenderNote = why;
+    opts.log(`  ${workload.id}: tender: ${why}`);
+  };
+  if (tenderProblem) {
+    stopTender(tenderProblem);
+  } else {
+    try {
+      const calibration = runEngine('tender', request(new Map(), 300_000));
+      check('tender', calibration);
+      tenderReps = new Map(calibration.map((r) => [r.name, repsFor(opts.tenderTargetMs, r.ns)]));
+    } catch (e) {
+      stopTender(e instanceof EngineError ? `failed: ${e.message}` : String(e));
+    }
+  }
+
+  for (let pair = 1; pair <= opts.pairs; pair++) {
+    const native = runEngine('native', request(nativeReps, 60_000));
+    check('native', native);
+    let tender: KernelResult[] | null = null;
+    const reps: Map<string, number> | null = tenderReps;
+    if (reps) {
+      // Generous: a kernel aims at tenderTargetMs, but the guest's set-up and boot are on top.
+      const timeoutMs = 120_000 + 10 * opts.tenderTargetMs * reps.size;
+      try {
+        tender = runEngine('tender', request(reps, timeoutMs));
+        check('tender', tender);
+      } catch (e) {
+        stopTender(e instanceof EngineError ? `failed in pair ${pair}: ${e.message}` : String(e));
+      }
+    }
+    for (const n of native) {
+      const row = rows.get(n.name)!;
+      const nativeNs = n.ns / n.reps;
+      row.nativeNsPerRep.push(nativeNs);
+      const t = tender?.find((r) => r.name === n.name);
+      if (!t || !tenderReps) continue;
+      const tenderNs = t.ns / t.reps;
+      row.tenderNsPerRep.push(tenderNs);
+      row.tenderReps.push(t.reps);
+      row.ratios.push(tenderNs / nativeNs);
+      // Re-aim the next Tender run at the target with what this one measured.
+      tenderReps.set(n.name, repsFor(opts.tenderTargetMs, tenderNs));
+    }
+    const ratios = allRows.filter((r) => r.ratios.length === pair).map((r) => `${r.label} ${r.ratios.at(-1)!.toFixed(1)}×`);
+    opts.log(`  ${workload.id} pair ${pair}/${opts.pairs}${ratios.length ? ': ' + ratios.join(', ') : ''}`);
+  }
+  return allRows;
+}

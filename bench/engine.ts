@@ -43,6 +43,8 @@ export function engineCommand(engine: EngineName, req: RunRequest, nodeFlags: st
     `--mem=${TENDER_MEM_MB}`,
     ...req.tenderFlags,
     hvtBinary(req.workload),
+    // The runtime consumes a leading --quiet (no banner), so the guest sees the same line as natively.
+    '--quiet',
     ...args,
   ];
 }

@@ -75,6 +75,9 @@ uint64_t bench_mix64(uint64_t h, uint64_t v)
     return h;
 }
 
+/* A 64-bit store into any byte buffer, without breaking the aliasing rules. */
+typedef uint64_t __attribute__((may_alias, aligned(1))) unaligned_u64;
+
 void bench_fill_random(void *buf, size_t len, uint64_t seed)
 {
     uint64_t x = seed | 1;
@@ -84,9 +87,7 @@ void bench_fill_random(void *buf, size_t len, uint64_t seed)
         x ^= x >> 12;
         x ^= x << 25;
         x ^= x >> 27;
-        uint64_t v = x * 0x2545F4914F6CDD1Dull;
-        for (int b = 0; b < 8; b++)
-            p[i + b] = (uint8_t)(v >> (8 * b));
+        *(unaligned_u64 *)(p + i) = x * 0x2545F4914F6CDD1Dull;
     }
     for (; i < len; i++)
         p[i] = (uint8_t)(i * 131u);

@@ -25,3 +25,6 @@ export function tenderMissing(workload: string): string | null {
   if (!existsSync(hvtBinary(workload))) return 'hvt guest not built';
   return null;
 }
+
+/** The in-process instruction counter (bench/ips-probe.ts, compiled). */
+export const ipsProbe = join(repoRoot, 'dist', 'bench', 'ips-probe.js');

@@ -18,7 +18,7 @@ import { measureWorkload, type KernelMeasurement } from './measure.js';
 import { repoRoot, resultsDir } from './paths.js';
 import { profileWorkload } from './profile.js';
 import { coremarkRow, formatTable, gitCommit, kernelRow, machineInfo, systemRow, type Row } from './report.js';
-import { measureBoot, measureFloodPing } from './system.js';
+import { measureBoot, measureFloodPing, measureGuestIps } from './system.js';
 import { coremarkKernels, workloads, type WorkloadContext } from './workloads.js';
 
 interface Options {
@@ -138,6 +138,7 @@ async function runAll(opts: Options, ctx: WorkloadContext): Promise<void> {
 
   if (selected('system')) {
     log('bench: system figures');
+    rows.push(...ipsRows(kernels));
     rows.push(...(await systemRows(opts)));
   }
 
@@ -171,6 +172,36 @@ async function runAll(opts: Options, ctx: WorkloadContext): Promise<void> {
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(`\nresults: ${relative(process.cwd(), file)} (${report.durationS.toFixed(0)} s)\n`);
   if (mismatches.length > 0 || nativeFailed) process.exitCode = 1;
+}
+
+/** Workloads whose whole-run instruction rate is worth a row: pure computation, no devices. */
+const IPS_WORKLOADS = ['coremark', 'hash', 'sse', 'calls'];
+
+/**
+ * Guest instructions per second as the CPU counts them (instructionsRetired), one run per compute
+ * workload with the repetition counts its last Tender run used.
+ */
+function ipsRows(kernels: KernelMeasurement[]): Row[] {
+  const rows: Row[] = [];
+  for (const id of IPS_WORKLOADS) {
+    const mine = kernels.filter((k) => k.workload === id);
+    if (mine.length === 0) continue;
+    const label = `guest instr/s (${id})`;
+    if (mine.some((k) => k.tenderReps.length === 0)) {
+      rows.push(systemRow(label, null, null, 0, mine.find((k) => k.tenderNote)?.tenderNote ?? 'no Tender run'));
+      continue;
+    }
+    log(`  instructions retired: ${id}`);
+    const args = ['--quiet', ...mine.map((k) => `${k.label}=${k.tenderReps.at(-1)}`)];
+    const ips = measureGuestIps(workloads.find((w) => w.id === id)!.binary, args);
+    rows.push(
+      ips.ok
+        ? systemRow(label, null, { value: ips.value.perSecond / 1e6, unit: 'M instr/s' }, 1,
+            `${(ips.value.instructions / 1e6).toFixed(0)} M instructions retired in ${(ips.value.ns / 1e9).toFixed(2)} s (whole guest run)`)
+        : systemRow(label, null, null, 0, `skipped (${ips.reason})`),
+    );
+  }
+  return rows;
 }
 
 async function systemRows(opts: Options): Promise<Row[]> {

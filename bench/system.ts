@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TENDER_MEM_MB } from './engine.js';
-import { samplesBuildDir, tenderCli } from './paths.js';
+import { hvtBinary, ipsProbe, samplesBuildDir, tenderCli } from './paths.js';
 import { spread, type Spread } from './stats.js';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -170,4 +170,35 @@ function runAsync(command: string, args: string[]): Promise<{ status: number | n
     child.on('error', (e) => resolve({ status: null, stdout, stderr: stderr + e.message }));
     child.on('exit', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+export interface IpsFigures {
+  instructions: number;
+  ns: number;
+  perSecond: number;
+}
+
+/**
+ * Runs one workload on the tender in-process (ips-probe.js) and returns the instructions the CPU
+ * retired over the whole guest run, boot and set-up included, divided by its wall time.
+ */
+export function measureGuestIps(binary: string, guestArgs: string[]): Outcome<IpsFigures> {
+  if (!existsSync(tenderCli)) return { ok: false, reason: 'tender not built' };
+  if (!existsSync(hvtBinary(binary))) return { ok: false, reason: 'hvt guest not built' };
+  const child = spawnSync(process.execPath, [ipsProbe, hvtBinary(binary), ...guestArgs], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (child.error) return { ok: false, reason: child.error.message };
+  const m = /PROBE instructions=(\d+) ns=(\d+) status=(\d+)/.exec(child.stderr);
+  if (!m) {
+    const last = child.stderr.trim().split('\n').at(-1) ?? `exit status ${child.status}`;
+    return { ok: false, reason: last.slice(0, 160) };
+  }
+  if (m[3] !== '0') return { ok: false, reason: `guest exit status ${m[3]}` };
+  const instructions = Number(m[1]);
+  const ns = Number(m[2]);
+  if (instructions === 0) return { ok: false, reason: 'the CPU reports 0 instructions retired' };
+  return { ok: true, value: { instructions, ns, perSecond: (instructions / ns) * 1e9 } };
 }

@@ -11,7 +11,7 @@ export type EngineName = 'native' | 'tender';
 /** Tender's guest memory for benchmark guests: the memory workload needs 24 MiB of buffers. */
 export const TENDER_MEM_MB = 64;
 
-/** One kernel's line: `BENCH name=… reps=… ns=… checksum=… bytes=… insns=…`. */
+/** One kernel's line: `BENCH name=… reps=… ns=… checksum=… bytes=… insns=… warmup=…`. */
 export interface KernelResult {
   name: string;
   reps: number;
@@ -19,6 +19,8 @@ export interface KernelResult {
   checksum: string;
   bytes: number;
   insns: number;
+  /** Nanoseconds of the warm-up repetition the guest runs before the timed ones. */
+  warmup: number;
 }
 
 export interface RunRequest {
@@ -79,7 +81,7 @@ export function runEngine(engine: EngineName, req: RunRequest, nodeFlags: string
 export function parseResults(stdout: string): KernelResult[] {
   const results: KernelResult[] = [];
   for (const line of stdout.split('\n')) {
-    const m = /^BENCH name=(\S+) reps=(\d+) ns=(\d+) checksum=([0-9a-f]{16}) bytes=(\d+) insns=(\d+)$/.exec(line.trim());
+    const m = /^BENCH name=(\S+) reps=(\d+) ns=(\d+) checksum=([0-9a-f]{16}) bytes=(\d+) insns=(\d+) warmup=(\d+)$/.exec(line.trim());
     if (!m) continue;
     results.push({
       name: m[1]!,
@@ -88,6 +90,7 @@ export function parseResults(stdout: string): KernelResult[] {
       checksum: m[4]!,
       bytes: Number(m[5]),
       insns: Number(m[6]),
+      warmup: Number(m[7]),
     });
   }
   return results;

@@ -4,8 +4,11 @@
  * (other processes, thermal state) hit both engines alike.
  *
  * Repetition counts are chosen per engine and per kernel: the native side aims at `nativeTargetMs`
- * per kernel, Tender at `tenderTargetMs`. A kernel's checksum does not depend on its repetition
- * count, so the two engines still have to agree on it exactly.
+ * per kernel (from a one-repetition calibration run), Tender at `tenderTargetMs`. Tender's first
+ * run assumes a slowdown of ASSUMED_SLOWDOWN and every later run is re-aimed with what the previous
+ * one measured; a separate Tender calibration run would cost a whole tender start per workload.
+ * A kernel's checksum does not depend on its repetition count, so the engines must still agree on
+ * it exactly. Figures are per repetition and exclude the guest's warm-up repetition.
  */
 import { EngineError, runEngine, type EngineName, type KernelResult, type RunRequest } from './engine.js';
 import { tenderMissing } from './paths.js';
@@ -32,6 +35,8 @@ export interface KernelMeasurement {
   ratios: number[];
   nativeReps: number;
   tenderReps: number[];
+  /** The warm-up repetition of each Tender run, in ns (V8 compiling the emulator shows here). */
+  tenderWarmupNs: number[];
   checksum: string;
   /** Checksums Tender produced that differ from the native one (a CPU bug). */
   mismatches: string[];
@@ -40,9 +45,13 @@ export interface KernelMeasurement {
 }
 
 const MAX_REPS = 10_000_000;
+/** What Tender's first run of a kernel assumes; a wrong guess only makes that one run longer or shorter. */
+const ASSUMED_SLOWDOWN = 300;
+/** Tender runs at least this many timed repetitions, so one slow repetition cannot be the figure. */
+const MIN_TENDER_REPS = 2;
 
-function repsFor(targetMs: number, nsPerRep: number): number {
-  return Math.min(MAX_REPS, Math.max(1, Math.round((targetMs * 1e6) / Math.max(nsPerRep, 1))));
+function repsFor(targetMs: number, nsPerRep: number, min = 1): number {
+  return Math.min(MAX_REPS, Math.max(min, Math.round((targetMs * 1e6) / Math.max(nsPerRep, 1))));
 }
 
 export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: MeasureOptions): KernelMeasurement[] {
@@ -70,6 +79,7 @@ export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: 
       ratios: [],
       nativeReps: repsFor(opts.nativeTargetMs, r.ns),
       tenderReps: [],
+      tenderWarmupNs: [],
       checksum: r.checksum,
       mismatches: [],
       tenderNote: null,
@@ -88,24 +98,16 @@ export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: 
     }
   };
 
-  let tenderReps: Map<string, number> | null = null;
-  const tenderProblem = tenderMissing(workload.binary);
+  let tenderReps: Map<string, number> | null = new Map(
+    nativeCalibration.map((r) => [r.name, repsFor(opts.tenderTargetMs, r.ns * ASSUMED_SLOWDOWN, MIN_TENDER_REPS)]),
+  );
   const stopTender = (why: string): void => {
     tenderReps = null;
     for (const row of allRows) row.tenderNote = why;
     opts.log(`  ${workload.id}: tender: ${why}`);
   };
-  if (tenderProblem) {
-    stopTender(tenderProblem);
-  } else {
-    try {
-      const calibration = runEngine('tender', request(new Map(), 300_000));
-      check('tender', calibration);
-      tenderReps = new Map(calibration.map((r) => [r.name, repsFor(opts.tenderTargetMs, r.ns)]));
-    } catch (e) {
-      stopTender(e instanceof EngineError ? `failed: ${e.message}` : String(e));
-    }
-  }
+  const tenderProblem = tenderMissing(workload.binary);
+  if (tenderProblem) stopTender(tenderProblem);
 
   for (let pair = 1; pair <= opts.pairs; pair++) {
     const native = runEngine('native', request(nativeReps, 60_000));
@@ -113,8 +115,8 @@ export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: 
     let tender: KernelResult[] | null = null;
     const reps: Map<string, number> | null = tenderReps;
     if (reps) {
-      // Generous: a kernel aims at tenderTargetMs, but the guest's set-up and boot are on top.
-      const timeoutMs = 120_000 + 10 * opts.tenderTargetMs * reps.size;
+      // Generous: the first run's guess may be far off, and boot, set-up and warm-up come on top.
+      const timeoutMs = 300_000 + 10 * opts.tenderTargetMs * reps.size;
       try {
         tender = runEngine('tender', request(reps, timeoutMs));
         check('tender', tender);
@@ -131,9 +133,10 @@ export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: 
       const tenderNs = t.ns / t.reps;
       row.tenderNsPerRep.push(tenderNs);
       row.tenderReps.push(t.reps);
+      row.tenderWarmupNs.push(t.warmup);
       row.ratios.push(tenderNs / nativeNs);
       // Re-aim the next Tender run at the target with what this one measured.
-      tenderReps.set(n.name, repsFor(opts.tenderTargetMs, tenderNs));
+      tenderReps.set(n.name, repsFor(opts.tenderTargetMs, tenderNs, MIN_TENDER_REPS));
     }
     const ratios = allRows.filter((r) => r.ratios.length === pair).map((r) => `${r.label} ${r.ratios.at(-1)!.toFixed(1)}×`);
     opts.log(`  ${workload.id} pair ${pair}/${opts.pairs}${ratios.length ? ': ' + ratios.join(', ') : ''}`);

@@ -117,7 +117,7 @@ async function runAll(opts: Options, ctx: WorkloadContext): Promise<void> {
   const measureOpts = {
     pairs: opts.pairs,
     nativeTargetMs: opts.quick ? 10 : 60,
-    tenderTargetMs: opts.quick ? 150 : 1000,
+    tenderTargetMs: opts.quick ? 100 : 1000,
     log,
   };
   const kernels: KernelMeasurement[] = [];
@@ -138,7 +138,7 @@ async function runAll(opts: Options, ctx: WorkloadContext): Promise<void> {
 
   if (selected('system')) {
     log('bench: system figures');
-    rows.push(...ipsRows(kernels));
+    rows.push(...ipsRows(kernels, opts.quick ? IPS_WORKLOADS.slice(0, 1) : IPS_WORKLOADS));
     rows.push(...(await systemRows(opts)));
   }
 
@@ -179,11 +179,11 @@ const IPS_WORKLOADS = ['coremark', 'hash', 'sse', 'calls'];
 
 /**
  * Guest instructions per second as the CPU counts them (instructionsRetired), one run per compute
- * workload with the repetition counts its last Tender run used.
+ * workload with the repetition counts its last Tender run used (quick: CoreMark-class only).
  */
-function ipsRows(kernels: KernelMeasurement[]): Row[] {
+function ipsRows(kernels: KernelMeasurement[], ids: string[]): Row[] {
   const rows: Row[] = [];
-  for (const id of IPS_WORKLOADS) {
+  for (const id of ids) {
     const mine = kernels.filter((k) => k.workload === id);
     if (mine.length === 0) continue;
     const label = `guest instr/s (${id})`;

@@ -47,7 +47,8 @@ extern struct bench_kernel bench_kernels[];
 /*
  * Entry point called by the shim with the command line, a list of NAME=REPS words. It runs each
  * named kernel (all kernels with reps 1 when the line is empty) and prints one line per kernel:
- *   BENCH name=NAME reps=N ns=T checksum=HEX16 bytes=B insns=I
+ *   BENCH name=NAME reps=N ns=T checksum=HEX16 bytes=B insns=I warmup=W
+ * T covers the N timed repetitions; W is one untimed warm-up repetition run before them.
  * Returns 0, or 1 after printing "BENCH error ..." for a bad argument or a failed kernel.
  */
 int bench_main(const char *cmdline);

@@ -47,11 +47,9 @@ export interface KernelMeasurement {
 const MAX_REPS = 10_000_000;
 /** What Tender's first run of a kernel assumes; a wrong guess only makes that one run longer or shorter. */
 const ASSUMED_SLOWDOWN = 300;
-/** Tender runs at least this many timed repetitions, so one slow repetition cannot be the figure. */
-const MIN_TENDER_REPS = 2;
 
-function repsFor(targetMs: number, nsPerRep: number, min = 1): number {
-  return Math.min(MAX_REPS, Math.max(min, Math.round((targetMs * 1e6) / Math.max(nsPerRep, 1))));
+function repsFor(targetMs: number, nsPerRep: number): number {
+  return Math.min(MAX_REPS, Math.max(1, Math.round((targetMs * 1e6) / Math.max(nsPerRep, 1))));
 }
 
 export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: MeasureOptions): KernelMeasurement[] {
@@ -99,7 +97,7 @@ export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: 
   };
 
   let tenderReps: Map<string, number> | null = new Map(
-    nativeCalibration.map((r) => [r.name, repsFor(opts.tenderTargetMs, r.ns * ASSUMED_SLOWDOWN, MIN_TENDER_REPS)]),
+    nativeCalibration.map((r) => [r.name, repsFor(opts.tenderTargetMs, r.ns * ASSUMED_SLOWDOWN)]),
   );
   const stopTender = (why: string): void => {
     tenderReps = null;
@@ -136,7 +134,7 @@ export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: 
       row.tenderWarmupNs.push(t.warmup);
       row.ratios.push(tenderNs / nativeNs);
       // Re-aim the next Tender run at the target with what this one measured.
-      tenderReps.set(n.name, repsFor(opts.tenderTargetMs, tenderNs, MIN_TENDER_REPS));
+      tenderReps.set(n.name, repsFor(opts.tenderTargetMs, tenderNs));
     }
     const ratios = allRows.filter((r) => r.ratios.length === pair).map((r) => `${r.label} ${r.ratios.at(-1)!.toFixed(1)}×`);
     opts.log(`  ${workload.id} pair ${pair}/${opts.pairs}${ratios.length ? ': ' + ratios.join(', ') : ''}`);

@@ -125,8 +125,10 @@ async function runAll(opts: Options, ctx: WorkloadContext): Promise<void> {
   let nativeFailed = false;
   for (const w of workloads.filter((w) => selected(w.id))) {
     log(`bench: ${w.id}`);
+    const t0 = Date.now();
     try {
       kernels.push(...measureWorkload(w, ctx, measureOpts));
+      log(`  ${w.id}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } catch (e) {
       if (!(e instanceof EngineError)) throw e;
       nativeFailed = true;
@@ -138,8 +140,10 @@ async function runAll(opts: Options, ctx: WorkloadContext): Promise<void> {
 
   if (selected('system')) {
     log('bench: system figures');
+    const t0 = Date.now();
     rows.push(...ipsRows(kernels, opts.quick ? IPS_WORKLOADS.slice(0, 1) : IPS_WORKLOADS));
     rows.push(...(await systemRows(opts)));
+    log(`  system: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
 
   const mismatches = kernels.filter((k) => k.mismatches.length > 0);

@@ -29,7 +29,7 @@ __attribute__((noinline)) static uint64_t op_neg(uint64_t a, uint64_t b) { retur
 
 static op_fn const ops[8] = { op_add, op_xor, op_mul, op_rot, op_sub, op_min, op_div, op_neg };
 
-#define FNPTR_CALLS 200000
+#define FNPTR_CALLS 100000
 
 static uint64_t run_fnptr(uint64_t reps)
 {
@@ -53,7 +53,7 @@ enum opcode { PUSH, ADD, SUB, MUL, DUP, SWAP, DROP, JNZ, DEC, XOR, SHR, HALT };
 
 static const int32_t program[] = {
     PUSH, 0,          /* acc */
-    PUSH, 20000,      /* counter */
+    PUSH, 10000,      /* counter */
     /* loop (pc 4): */
     SWAP, PUSH, 7, MUL, PUSH, 13, ADD, DUP, PUSH, 5, SHR, XOR, SWAP,
     DEC, DUP, JNZ, 4,

@@ -4,7 +4,7 @@
  */
 #include "bench.h"
 
-#define SHA_LEN 32768
+#define SHA_LEN 16384
 
 static uint8_t sha_data[SHA_LEN];
 
@@ -78,7 +78,7 @@ static uint64_t run_sha256(uint64_t reps)
     return sum;
 }
 
-#define XS_COUNT 262144
+#define XS_COUNT 65536
 
 static uint64_t run_xorshift(uint64_t reps)
 {

@@ -5,7 +5,7 @@
  */
 #include "bench.h"
 
-#define LOOP_ITERS 1000000
+#define LOOP_ITERS 250000
 #define INSNS_PER_ITER 10
 
 static uint64_t run_alu_loop(uint64_t reps)

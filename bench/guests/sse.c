@@ -5,7 +5,7 @@
  */
 #include "bench.h"
 
-#define MM_N 64
+#define MM_N 48
 
 static double ma[MM_N][MM_N], mb[MM_N][MM_N], mc[MM_N][MM_N];
 
@@ -50,7 +50,7 @@ static uint64_t run_matmul(uint64_t reps)
 }
 
 #define BODIES 5
-#define STEPS 2000
+#define STEPS 1000
 
 struct body {
     double x, y, z, vx, vy, vz, mass;

@@ -17,6 +17,7 @@ import { EngineError } from './engine.js';
 import { measureWorkload, type KernelMeasurement } from './measure.js';
 import { repoRoot, resultsDir } from './paths.js';
 import { profileWorkload } from './profile.js';
+import { selfTimes } from './profile-summary.js';
 import { coremarkRow, formatTable, gitCommit, kernelRow, machineInfo, systemRow, type Row } from './report.js';
 import { measureBoot, measureFloodPing, measureGuestIps } from './system.js';
 import { coremarkKernels, workloads, type WorkloadContext } from './workloads.js';
@@ -103,6 +104,10 @@ async function main(): Promise<void> {
       const file = profileWorkload(workloads.find((w) => w.id === id)!, kernel, ctx);
       process.stdout.write(`profile of ${opts.profile} on Tender: ${relative(process.cwd(), file)}\n`);
       process.stdout.write('open it in Chrome DevTools (Performance → Load profile) or https://www.speedscope.app; see bench/README.md\n');
+      process.stdout.write('\nself time, largest first:\n');
+      for (const t of selfTimes(file, 15)) {
+        process.stdout.write(`${(t.share * 100).toFixed(1).padStart(5)}%  ${t.ms.toFixed(0).padStart(6)} ms  ${t.name}\n`);
+      }
       return;
     }
     await runAll(opts, ctx);

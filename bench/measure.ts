@@ -5,8 +5,10 @@
  *
  * Repetition counts are chosen per engine and per kernel: the native side aims at `nativeTargetMs`
  * per kernel (from a one-repetition calibration run), Tender at `tenderTargetMs`. Tender's first
- * run assumes a slowdown of ASSUMED_SLOWDOWN and every later run is re-aimed with what the previous
- * one measured; a separate Tender calibration run would cost a whole tender start per workload.
+ * run is a sizing run that is not counted: it guesses its repetition counts from the native times
+ * and an assumed slowdown of ASSUMED_SLOWDOWN, and the pairs then use what it measured (re-aimed
+ * after every run). Counting it would put a run of the wrong length, the first one a fresh V8
+ * meets, into the figures.
  * A kernel's checksum does not depend on its repetition count, so the engines must still agree on
  * it exactly. Figures are per repetition and exclude the guest's warm-up repetition.
  */
@@ -45,7 +47,7 @@ export interface KernelMeasurement {
 }
 
 const MAX_REPS = 10_000_000;
-/** What Tender's first run of a kernel assumes; a wrong guess only makes that one run longer or shorter. */
+/** What Tender's sizing run assumes; a wrong guess only makes that run longer or shorter. */
 const ASSUMED_SLOWDOWN = 300;
 
 function repsFor(targetMs: number, nsPerRep: number): number {
@@ -104,8 +106,21 @@ export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: 
     for (const row of allRows) row.tenderNote = why;
     opts.log(`  ${workload.id}: tender: ${why}`);
   };
+  const tenderTimeout = (reps: Map<string, number>): number =>
+    // Generous: the sizing run's guess may be far off, and boot, set-up and warm-up come on top.
+    300_000 + 10 * opts.tenderTargetMs * reps.size;
   const tenderProblem = tenderMissing(workload.binary);
   if (tenderProblem) stopTender(tenderProblem);
+  const sizingReps: Map<string, number> | null = tenderReps;
+  if (sizingReps) {
+    try {
+      const sizing = runEngine('tender', request(sizingReps, tenderTimeout(sizingReps)));
+      check('tender', sizing);
+      for (const r of sizing) sizingReps.set(r.name, repsFor(opts.tenderTargetMs, r.ns / r.reps));
+    } catch (e) {
+      stopTender(e instanceof EngineError ? `failed: ${e.message}` : String(e));
+    }
+  }
 
   for (let pair = 1; pair <= opts.pairs; pair++) {
     const native = runEngine('native', request(nativeReps, 60_000));
@@ -113,10 +128,8 @@ export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: 
     let tender: KernelResult[] | null = null;
     const reps: Map<string, number> | null = tenderReps;
     if (reps) {
-      // Generous: the first run's guess may be far off, and boot, set-up and warm-up come on top.
-      const timeoutMs = 300_000 + 10 * opts.tenderTargetMs * reps.size;
       try {
-        tender = runEngine('tender', request(reps, timeoutMs));
+        tender = runEngine('tender', request(reps, tenderTimeout(reps)));
         check('tender', tender);
       } catch (e) {
         stopTender(e instanceof EngineError ? `failed in pair ${pair}: ${e.message}` : String(e));

@@ -5,10 +5,10 @@
  *
  * Repetition counts are chosen per engine and per kernel: the native side aims at `nativeTargetMs`
  * per kernel (from a one-repetition calibration run), Tender at `tenderTargetMs`. Tender's first
- * run is a sizing run that is not counted: it guesses its repetition counts from the native times
- * and an assumed slowdown of ASSUMED_SLOWDOWN, and the pairs then use what it measured (re-aimed
- * after every run). Counting it would put a run of the wrong length, the first one a fresh V8
- * meets, into the figures.
+ * run guesses its repetition counts from the native times and an assumed slowdown of
+ * ASSUMED_SLOWDOWN; every later run is re-aimed with what the previous one measured. In full runs
+ * that first run is a sizing run and not counted (a run of a guessed length would skew pair 1);
+ * quick runs count it, to save a tender start per workload.
  * A kernel's checksum does not depend on its repetition count, so the engines must still agree on
  * it exactly. Figures are per repetition and exclude the guest's warm-up repetition.
  */
@@ -20,6 +20,8 @@ export interface MeasureOptions {
   pairs: number;
   nativeTargetMs: number;
   tenderTargetMs: number;
+  /** Whether Tender's first run only sizes the others (full runs) or counts as pair 1 (quick). */
+  sizingRun: boolean;
   /** Progress lines go here (stderr), the table comes later. */
   log: (line: string) => void;
 }
@@ -112,7 +114,7 @@ export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: 
   const tenderProblem = tenderMissing(workload.binary);
   if (tenderProblem) stopTender(tenderProblem);
   const sizingReps: Map<string, number> | null = tenderReps;
-  if (sizingReps) {
+  if (sizingReps && opts.sizingRun) {
     try {
       const sizing = runEngine('tender', request(sizingReps, tenderTimeout(sizingReps)));
       check('tender', sizing);

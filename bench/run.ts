@@ -123,6 +123,7 @@ async function runAll(opts: Options, ctx: WorkloadContext): Promise<void> {
     pairs: opts.pairs,
     nativeTargetMs: opts.quick ? 10 : 60,
     tenderTargetMs: opts.quick ? 100 : 1000,
+    sizingRun: !opts.quick,
     log,
   };
   const kernels: KernelMeasurement[] = [];

@@ -35,7 +35,7 @@ export interface RunRequest {
 
 export class EngineError extends Error {}
 
-export function engineCommand(engine: EngineName, req: RunRequest, nodeFlags: string[] = []): string[] {
+function engineCommand(engine: EngineName, req: RunRequest, nodeFlags: string[] = []): string[] {
   const args = [...req.reps].map(([name, reps]) => `${name}=${reps}`);
   if (engine === 'native') return [nativeBinary(req.workload), ...args];
   return [

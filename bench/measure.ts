@@ -1,5 +1,5 @@
 /**
- * Side-by-side measurement of one workload: calibrate each engine, then alternate native and
+ * Side-by-side measurement of one workload: calibrate natively, then alternate native and
  * Tender runs (A B A B …) and take the slowdown of each pair, so that slow drifts of the machine
  * (other processes, thermal state) hit both engines alike.
  *
@@ -49,7 +49,7 @@ export interface KernelMeasurement {
 }
 
 const MAX_REPS = 10_000_000;
-/** What Tender's sizing run assumes; a wrong guess only makes that run longer or shorter. */
+/** What Tender's first run assumes; a wrong guess only makes that run longer or shorter. */
 const ASSUMED_SLOWDOWN = 300;
 
 function repsFor(targetMs: number, nsPerRep: number): number {
@@ -69,7 +69,6 @@ export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: 
   // Calibration: every kernel once, on the native side (its failure ends the workload).
   const nativeCalibration = runEngine('native', request(new Map(), 60_000));
   const rows = new Map<string, KernelMeasurement>();
-  const nativeReps = new Map<string, number>();
   for (const r of nativeCalibration) {
     rows.set(r.name, {
       label: r.name + devices.suffix,
@@ -86,9 +85,9 @@ export function measureWorkload(workload: Workload, ctx: WorkloadContext, opts: 
       mismatches: [],
       tenderNote: null,
     });
-    nativeReps.set(r.name, repsFor(opts.nativeTargetMs, r.ns));
   }
   const allRows = [...rows.values()];
+  const nativeReps = new Map([...rows].map(([name, row]) => [name, row.nativeReps]));
 
   const check = (engine: EngineName, results: KernelResult[]): void => {
     for (const r of results) {

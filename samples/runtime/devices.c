@@ -13,7 +13,8 @@ void devices_init(const struct mft *mft)
     manifest = mft;
 }
 
-const struct mft_entry *device_lookup(guest_handle_t handle, uint32_t type)
+/* The manifest entry for `handle` if it exists and has `type`, else NULL. */
+static const struct mft_entry *device_lookup(guest_handle_t handle, uint32_t type)
 {
     if (manifest == NULL || handle == 0 || handle >= manifest->header.entries ||
         handle >= MFT_MAX_ENTRIES)
@@ -22,7 +23,8 @@ const struct mft_entry *device_lookup(guest_handle_t handle, uint32_t type)
     return e->type == type ? e : NULL;
 }
 
-guest_handle_t device_find(const char *name, uint32_t type)
+/* Handle of the entry named `name` with `type`, or 0 if none. */
+static guest_handle_t device_find(const char *name, uint32_t type)
 {
     if (manifest == NULL)
         return 0;

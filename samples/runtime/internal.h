@@ -9,9 +9,9 @@
 /* Linker-script symbols (runtime/hvt.ld). */
 extern char __text_start[], __text_end[];
 extern char __rodata_start[], __rodata_end[];
-extern char __data_start[], __data_end[];
+extern char __data_start[];
 extern char __tdata_start[], __tdata_end[], __tls_end[];
-extern char __bss_start[], _end[];
+extern char _end[];
 
 /* Boot steps, in the order runtime_boot runs them. */
 void cpu_init(void);
@@ -26,10 +26,5 @@ void runtime_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* HALT with `status`; `cookie` is a guest address handed to the tender (the
  * trap frame for traps) or NULL. */
 _Noreturn void runtime_halt(int status, void *cookie);
-
-/* The manifest entry for `handle` if it exists and has `type`, else NULL. */
-const struct mft_entry *device_lookup(guest_handle_t handle, uint32_t type);
-/* Handle of the entry named `name` with `type`, or 0 if none. */
-guest_handle_t device_find(const char *name, uint32_t type);
 
 #endif /* GUEST_INTERNAL_H */

@@ -2,24 +2,27 @@
  * The few C library string functions a freestanding program (and the
  * compiler, for struct copies and zeroing) needs. Built with
  * -fno-tree-loop-distribute-patterns so gcc does not turn these loops back
- * into calls to themselves.
+ * into calls to themselves. Bulk fills and forward copies use `rep stosb` /
+ * `rep movsb`: one instruction per call, which fast CPUs and an emulator both
+ * handle far better than a byte loop. The ABI keeps the direction flag clear.
  */
 #include "guest.h"
 
 void *memset(void *dst, int c, size_t n)
 {
-    unsigned char *d = dst;
-    while (n-- > 0)
-        *d++ = (unsigned char)c;
+    void *d = dst;
+    __asm__ __volatile__("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
     return dst;
+}
+
+static void copy_forward(void *dst, const void *src, size_t n)
+{
+    __asm__ __volatile__("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    while (n-- > 0)
-        *d++ = *s++;
+    copy_forward(dst, src, n);
     return dst;
 }
 
@@ -27,9 +30,8 @@ void *memmove(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    if (d < s) {
-        while (n-- > 0)
-            *d++ = *s++;
+    if (d <= s || d >= s + n) {
+        copy_forward(d, s, n);
     } else {
         while (n-- > 0)
             d[n] = s[n];

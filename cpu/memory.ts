@@ -34,12 +34,13 @@ export class GuestMemory {
     this.size = size;
     this.u8 = new Uint8Array(this.buffer, 0, size);
     this.view = new DataView(this.buffer, 0, size);
-    this.pageFlags = new Uint8Array(size >>> PAGE_SHIFT);
+    // Division, not >>>: a 4 GiB size does not fit in 32 bits.
+    this.pageFlags = new Uint8Array(size / PAGE_SIZE);
   }
 
   /** Marks [start, end) read-only for the guest; both ends are page aligned. */
   protectReadOnly(start: number, end: number): void {
-    for (let p = start >>> PAGE_SHIFT; p < end >>> PAGE_SHIFT; p++) this.pageFlags[p] |= PAGE_HOST_READONLY;
+    for (let p = start / PAGE_SIZE; p < end / PAGE_SIZE; p++) this.pageFlags[p] |= PAGE_HOST_READONLY;
   }
 
   /** Drops every host-side protection (the gdb stub needs all memory writable). */
@@ -53,8 +54,8 @@ export class GuestMemory {
    */
   written(start: number, length: number): void {
     if (length <= 0) return;
-    const last = (start + length - 1) >>> PAGE_SHIFT;
-    for (let p = start >>> PAGE_SHIFT; p <= last; p++) {
+    const last = Math.floor((start + length - 1) / PAGE_SIZE);
+    for (let p = Math.floor(start / PAGE_SIZE); p <= last; p++) {
       if (this.pageFlags[p] & PAGE_HAS_CODE) {
         this.pageFlags[p] &= ~PAGE_HAS_CODE;
         this.codeWriteListener?.(p);

@@ -1,0 +1,24 @@
+/**
+ * The instruction set: importing a family registers its opcodes in the table (optable.ts).
+ * An extension is one new file and one line here.
+ */
+import './alu.js';
+import './atomic.js';
+import './bitops.js';
+import './control.js';
+import './cpuid.js';
+import './flagops.js';
+import './mov.js';
+import './muldiv.js';
+import './portio.js';
+import './shift.js';
+import './stack.js';
+import './string.js';
+import './system.js';
+import './sse-move.js';
+import './sse-float.js';
+import './sse-convert.js';
+import './sse-int.js';
+import './sse-state.js';
+import './x87.js';
+import './syscall.js';

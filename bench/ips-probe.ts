@@ -1,47 +1,27 @@
 /**
  * Guest instructions per second, counted by the emulated CPU itself: builds the hvt machine in
- * this process through the tender's programmatic entry (src/hvt-machine.ts, as the CLI does), runs
- * the guest to its exit, and reports `cpu.instructionsRetired` and the wall time of the run.
+ * this process through the tender's programmatic entry (src/hvt-machine.ts, exactly as the CLI
+ * does), runs the guest to its exit, and reports `cpu.instructionsRetired` and the wall time of
+ * the run.
  *
  *   node dist/bench/ips-probe.js KERNEL.hvt [GUEST ARGS...]
  *
  * Guest output goes to stdout as usual; the last stderr line is
- * `PROBE instructions=N ns=T status=S`. Spawned by run.ts, one process per measurement, so the
+ * `PROBE instructions=N ns=T status=S`. run.ts spawns it, one process per measurement, so the
  * figure is that of a fresh tender.
  */
+import { Cpu } from '../cpu/cpu.js';
+import { buildMachine } from '../src/hvt-machine.js';
 import { TENDER_MEM_MB } from './engine.js';
-
-/** The few parts of the tender and the CPU this probe uses (loaded at run time, see below). */
-interface ProbeProcessor {
-  readonly instructionsRetired: number;
-}
-interface ProbeMachine {
-  cpu: ProbeProcessor;
-  runLoop: { run(): Promise<number> };
-  close(): void;
-}
-type BuildMachine = (req: {
-  kernel: string;
-  options: readonly string[];
-  guestArgs: readonly string[];
-  createProcessor: (...args: never[]) => unknown;
-  warn: (message: string) => void;
-}) => Promise<ProbeMachine>;
 
 async function main(): Promise<number> {
   const [kernel, ...guestArgs] = process.argv.slice(2);
   if (!kernel) throw new Error('usage: ips-probe KERNEL.hvt [ARGS...]');
-  // Imported by path at run time: the bench harness builds and runs natively even before the
-  // tender and the CPU exist in the tree.
-  const machineModule = '../src/hvt-machine.js';
-  const cpuModule = '../cpu/cpu.js';
-  const { buildMachine } = (await import(machineModule)) as { buildMachine: BuildMachine };
-  const { Cpu } = (await import(cpuModule)) as { Cpu: new (...args: never[]) => unknown };
   const machine = await buildMachine({
     kernel,
     options: [`--mem=${TENDER_MEM_MB}`],
     guestArgs,
-    createProcessor: (...args: never[]) => new Cpu(...args),
+    createProcessor: (memory, io, options) => new Cpu(memory, io, options),
     warn: (message) => process.stderr.write(`ips-probe: ${message}\n`),
   });
   try {

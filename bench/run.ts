@@ -227,7 +227,7 @@ async function systemRows(opts: Options): Promise<Row[]> {
     rows.push(systemRow('hello boot-to-exit', node, null, 0, `skipped (${boot.hello.reason}); native column is node -e 0`));
   }
 
-  const count = opts.quick ? 3000 : 20000;
+  const count = opts.quick ? 10000 : 20000;
   const ping = await measureFloodPing(count, opts.quick ? 10 : 30);
   if (ping.ok) {
     const p = ping.value;

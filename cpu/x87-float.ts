@@ -285,7 +285,11 @@ function specials2(sa: number, hA: number, lA: number, sb: number, hB: number, l
     propagateNaN(sa, hA, lA, sb, hB, lB, ka, kb);
     return true;
   }
-  if (isDenormal(sa, hA, lA) || isDenormal(sb, hB, lB)) X.flags |= DE;
+  if (isDenormal(sa, hA, lA) || isDenormal(sb, hB, lB)) {
+    X.flags |= DE;
+    // Unmasked: the instruction stops before computing anything (the caller leaves ST alone).
+    if ((P.masks & DE) === 0) return true;
+  }
   return false;
 }
 
@@ -519,7 +523,10 @@ export function sqrt(sa: number, hA: number, lA: number): void {
   if (k === K_ZERO) return set(sa, 0, 0);
   if ((sa & 0x8000) !== 0) return invalid();
   if (k === K_INF) return set(sa, hA, lA);
-  if (isDenormal(sa, hA, lA)) X.flags |= DE;
+  if (isDenormal(sa, hA, lA)) {
+    X.flags |= DE;
+    if ((P.masks & DE) === 0) return;
+  }
   unpackA(sa, hA, lA);
   // value = A·2^(ea-63); make the lsb exponent even, then take isqrt(A'·2^128).
   let lsbExp = ea - 63;

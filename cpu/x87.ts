@@ -122,6 +122,21 @@ function pop(c: Cpu): void {
   setTop(c, t + 1);
 }
 
+/** A push onto a full stack: IE/SF with C1 = 1; masked, ST0 becomes the indefinite NaN. */
+function pushOverflow(c: Cpu): boolean {
+  if ((c.ftw & (1 << ((top(c) - 1) & 7))) === 0) return false;
+  X.flags |= IE | FSW_SF;
+  X.c1 = 1;
+  if (!unmasked(c, IE)) push(c, 0xffff, 0xc0000000, 0);
+  X.c1 = 1;
+  return true;
+}
+
+/** A denormal operand with DE unmasked stops the instruction before it computes anything. */
+function denormalStop(c: Cpu): boolean {
+  return (X.flags & DE) !== 0 && unmasked(c, DE);
+}
+
 function begin(): void {
   X.flags = 0;
   X.c1 = 0;
@@ -285,7 +300,6 @@ function toFloat(c: Cpu, bits: number): boolean {
   const eBits = bits === 24 ? 8 : 11;
   const fBits = bits - 1;
   const bias = bits === 24 ? 127 : 1023;
-  const sign = aS >>> 15;
   let e: number, fh: number, fl: number; // fraction as a 52-bit (or 23-bit) value in fh:fl
   if (k === K_BAD) {
     X.flags |= IE;
@@ -293,6 +307,7 @@ function toFloat(c: Cpu, bits: number): boolean {
     aH = 0xc0000000;
     aL = 0;
   }
+  const sign = aS >>> 15;
   const k2 = kind(aS, aH, aL);
   if (k2 === K_QNAN || k2 === K_SNAN) {
     if (k2 === K_SNAN) X.flags |= IE;
@@ -305,10 +320,14 @@ function toFloat(c: Cpu, bits: number): boolean {
   } else if (k2 === K_ZERO) {
     e = fh = fl = 0;
   } else {
-    if (isDenormal(aS, aH, aL)) X.flags |= DE;
     setFormat(c.fcw, bits, 1 - bias, bias);
     roundExt(aS, aH, aL);
-    if (unmasked(c, X.flags & (OE | UE))) return false;
+    if (unmasked(c, X.flags & (OE | UE))) {
+      // Nothing is stored, so nothing was inexact either.
+      X.flags &= ~PE;
+      X.c1 = 0;
+      return false;
+    }
     const re = R.se & 0x7fff;
     if (re === 0x7fff) {
       e = (1 << eBits) - 1;
@@ -349,7 +368,6 @@ function toInt(c: Cpu, size: number, truncate: boolean): boolean {
   let ok = k === K_ZERO || k === K_FINITE;
   const neg = aS >>> 15;
   if (ok) {
-    if (isDenormal(aS, aH, aL)) X.flags |= DE;
     roundToInt(aS, aH, aL, truncate ? 3 : (c.fcw >> 10) & 3);
     const limitHi = size === 8 ? 0x80000000 : 0;
     const limitLo = size === 8 ? 0 : size === 4 ? 0x80000000 : 0x8000;
@@ -423,7 +441,7 @@ function compareFlags(c: Cpu, quiet: boolean): void {
     f = r < 0 ? C0 : r === 0 ? C3 : 0;
   }
   X.c1 = 0;
-  if (!blocked(c)) c.fsw = (c.fsw & ~(C3 | C2 | C0)) | f;
+  c.fsw = (c.fsw & ~(C3 | C2 | C0)) | f;
   commit(c);
 }
 
@@ -440,8 +458,9 @@ function compareEflags(c: Cpu, quiet: boolean): void {
     const r = compare(aS, aH, aL, bS, bH, bL);
     f = r < 0 ? CF : r === 0 ? ZF : 0;
   }
-  X.c1 = 0;
-  if (!blocked(c)) setArithFlags(c, f);
+  // C1 is left alone unless the stack underflowed.
+  X.c1 = (X.flags & FSW_SF) !== 0 ? 0 : (c.fsw & C1) !== 0 ? 1 : 0;
+  setArithFlags(c, f);
   commit(c);
 }
 
@@ -542,7 +561,8 @@ function fprem(c: Cpu, nearest: boolean): void {
   get(c, 1, true);
   const ka = kind(aS, aH, aL);
   const kb = kind(bS, bH, bL);
-  setExtended(c.fcw);
+  // Remainders are exact: no rounding to FCW.PC.
+  setExtended(c.fcw | 0x300);
   c.fsw &= ~C2;
   if (ka === K_BAD || kb === K_BAD || ka === K_INF || kb === K_ZERO) {
     if (ka >= K_QNAN && ka !== K_BAD) quietNaN(aS, aH, aL, ka);
@@ -560,6 +580,7 @@ function fprem(c: Cpu, nearest: boolean): void {
     return;
   }
   if (isDenormal(aS, aH, aL) || isDenormal(bS, bH, bL)) X.flags |= DE;
+  if (denormalStop(c)) return commit(c);
   if (ka === K_ZERO || kb === K_INF) {
     R.se = aS;
     R.hi = aH;
@@ -706,6 +727,7 @@ function d9reg(c: Cpu, i: Insn): void {
   begin();
   switch (r) {
     case 0: // FLD ST(i)
+      if (pushOverflow(c)) return commit(c);
       get(c, k, false);
       if (underflowed() && unmasked(c, IE)) return commit(c);
       push(c, aS, aH, aL);
@@ -729,7 +751,8 @@ function d9reg(c: Cpu, i: Insn): void {
         case 1:
           get(c, 0, false);
           if (blocked(c)) return commit(c);
-          write(c, 0, k === 0 ? aS ^ 0x8000 : aS & 0x7fff, aH, aL);
+          if (underflowed()) write(c, 0, aS, aH, aL);
+          else write(c, 0, k === 0 ? aS ^ 0x8000 : aS & 0x7fff, aH, aL);
           return commit(c);
         case 4:
           get(c, 0, false);
@@ -742,7 +765,7 @@ function d9reg(c: Cpu, i: Insn): void {
       break;
     case 5:
       if (k <= 6) {
-        pushConstant(c, k);
+        if (!pushOverflow(c)) pushConstant(c, k);
         return commit(c);
       }
       break;
@@ -973,7 +996,7 @@ function d9f8(c: Cpu, k: number): void {
       get(c, 0, false);
       get(c, 1, true);
       const ka = kind(aS, aH, aL), kb = kind(bS, bH, bL);
-      setExtended(c.fcw);
+      setExtended(c.fcw | 0x300); // FSCALE rounds to 64 bits whatever FCW.PC says
       if (ka === K_BAD || kb === K_BAD || ka >= K_QNAN || kb >= K_QNAN) add(aS, aH, aL, bS, bH, bL, false);
       else if (kb === K_INF) {
         const bneg = (bS & 0x8000) !== 0;
@@ -993,6 +1016,7 @@ function d9f8(c: Cpu, k: number): void {
         R.lo = aL;
       } else {
         if (isDenormal(aS, aH, aL) || isDenormal(bS, bH, bL)) X.flags |= DE;
+        if (denormalStop(c)) return commit(c);
         roundToInt(bS, bH, bL, 3);
         const n = I.big || I.hi !== 0 || I.lo > 100000 ? 100000 : I.lo;
         scale(aS, aH, aL, (bS & 0x8000) !== 0 ? -n : n);
@@ -1102,6 +1126,7 @@ function x87mem(c: Cpu, op: number, r: number): void {
     case 0xd9:
       switch (r) {
         case 0:
+          if (pushOverflow(c)) return commit(c);
           loadF32(c);
           if (blocked(c)) return commit(c);
           push(c, bS, bH, bL);
@@ -1132,6 +1157,7 @@ function x87mem(c: Cpu, op: number, r: number): void {
     case 0xdb:
       switch (r) {
         case 0:
+          if (pushOverflow(c)) return commit(c);
           loadInt(c, 4);
           push(c, bS, bH, bL);
           return commit(c);
@@ -1142,6 +1168,7 @@ function x87mem(c: Cpu, op: number, r: number): void {
           if (toInt(c, 4, r === 1) && r !== 2) pop(c);
           return commit(c);
         case 5:
+          if (pushOverflow(c)) return commit(c);
           loadExtInto(c, 0);
           push(c, bS, bH, bL);
           return commit(c);
@@ -1157,6 +1184,7 @@ function x87mem(c: Cpu, op: number, r: number): void {
     case 0xdd:
       switch (r) {
         case 0:
+          if (pushOverflow(c)) return commit(c);
           loadF64(c);
           if (blocked(c)) return commit(c);
           push(c, bS, bH, bL);
@@ -1172,7 +1200,6 @@ function x87mem(c: Cpu, op: number, r: number): void {
           return commit(c);
         case 4: {
           // FRSTOR: environment then ST0..ST7.
-          c.probeWrite(c.eaLo, c.eaHi, 0); // reads only; keeps the fault order simple
           const regs = 28;
           loadEnv(c);
           const t = top(c);
@@ -1205,6 +1232,7 @@ function x87mem(c: Cpu, op: number, r: number): void {
       switch (r) {
         case 0:
         case 5:
+          if (pushOverflow(c)) return commit(c);
           loadInt(c, r === 0 ? 2 : 8);
           push(c, bS, bH, bL);
           return commit(c);
@@ -1274,6 +1302,7 @@ function x87reg(c: Cpu, op: number, r: number, k: number, i: Insn): void {
           return commit(c);
         }
         if (cond) write(c, 0, aS, aH, aL);
+        X.c1 = (c.fsw & C1) !== 0 ? 1 : 0;
         return commit(c);
       }
       if (op === 0xda) {
@@ -1300,6 +1329,7 @@ function x87reg(c: Cpu, op: number, r: number, k: number, i: Insn): void {
       switch (r) {
         case 0: // FFREE
           c.ftw &= ~(1 << phys(c, k));
+          c.fsw &= ~C1;
           return;
         case 2:
         case 3:

@@ -240,8 +240,9 @@ function roundPack(sign: number, e: number): void {
   if (tiny && (inexact || unmaskedUE)) X.flags |= UE;
   if (e > P.emax) {
     X.flags |= OE;
-    if ((P.masks & OE) === 0) e -= WRAP;
+    if ((P.masks & OE) === 0 && e - WRAP <= P.emax) e -= WRAP;
     else {
+      // Masked, or too large even for the wrapped exponent: ±∞ or the largest finite by RC.
       X.flags |= PE;
       const toInf = P.rc === 0 || (P.rc === 1 && sign !== 0) || (P.rc === 2 && sign === 0);
       X.c1 = toInf ? 1 : 0;
@@ -275,7 +276,7 @@ export function roundExt(se: number, hi: number, lo: number): void {
 // ---- arithmetic -------------------------------------------------------------------------------
 
 /** Common special-operand handling of binary operations; true when R already holds the result. */
-function specials2(sa: number, hA: number, lA: number, sb: number, hB: number, lB: number, ka: number, kb: number): boolean {
+function specials2(sa: number, hA: number, lA: number, sb: number, hB: number, lB: number, ka: number, kb: number, noDE = false): boolean {
   if (ka === K_BAD || kb === K_BAD) {
     X.flags |= IE;
     setIndefinite();
@@ -285,7 +286,7 @@ function specials2(sa: number, hA: number, lA: number, sb: number, hB: number, l
     propagateNaN(sa, hA, lA, sb, hB, lB, ka, kb);
     return true;
   }
-  if (isDenormal(sa, hA, lA) || isDenormal(sb, hB, lB)) {
+  if (!noDE && (isDenormal(sa, hA, lA) || isDenormal(sb, hB, lB))) {
     X.flags |= DE;
     // Unmasked: the instruction stops before computing anything (the caller leaves ST alone).
     if ((P.masks & DE) === 0) return true;
@@ -456,7 +457,8 @@ export function div(sa: number, hA: number, lA: number, sb: number, hB: number, 
   X.c1 = 0;
   const ka = kind(sa, hA, lA);
   const kb = kind(sb, hB, lB);
-  if (specials2(sa, hA, lA, sb, hB, lB, ka, kb)) return;
+  // Division by zero reports ZE (or IE) without DE (measured).
+  if (specials2(sa, hA, lA, sb, hB, lB, ka, kb, kb === K_ZERO)) return;
   const sign = (sa ^ sb) >>> 15;
   if (ka === K_INF) {
     if (kb === K_INF) invalid();

@@ -132,6 +132,18 @@ function pushOverflow(c: Cpu): boolean {
   return true;
 }
 
+/** FXTRACT/FPTAN/FSINCOS on a full stack: masked, both results are the indefinite NaN. */
+function pushFullTwo(c: Cpu): boolean {
+  if ((c.ftw & (1 << ((top(c) - 1) & 7))) === 0) return false;
+  X.flags |= IE | FSW_SF;
+  if (!unmasked(c, IE)) {
+    write(c, 0, 0xffff, 0xc0000000, 0);
+    push(c, 0xffff, 0xc0000000, 0);
+  }
+  X.c1 = 1;
+  return true;
+}
+
 /** A denormal operand with DE unmasked stops the instruction before it computes anything. */
 function denormalStop(c: Cpu): boolean {
   return (X.flags & DE) !== 0 && unmasked(c, DE);
@@ -174,8 +186,24 @@ function fpuCheck(c: Cpu, waiting: boolean): void {
 
 // ---- memory operands ----------------------------------------------------------------------
 
-/** Loads a memory operand into B (floats converted exactly, SNaN → IE and quiet, DE for denormals). */
+/**
+ * The memory operand just loaded was a float/double denormal. Its DE is reported only when the
+ * other operand is not a NaN or unsupported (then IE alone decides).
+ */
+let bDen = false;
+
+/** FLD of a float/double: an SNaN raises IE and is loaded quiet; a denormal raises DE. */
+function quietB(): void {
+  if (kind(bS, bH, bL) === K_SNAN) {
+    X.flags |= IE;
+    bH = (bH | 0x40000000) >>> 0;
+  }
+  if (bDen) X.flags |= DE; // reported, but the value is loaded even when DE is unmasked
+}
+
+/** Loads a memory operand into B (floats converted exactly; an SNaN stays signalling for the operation). */
 function loadF32(c: Cpu): void {
+  bDen = false;
   const v = c.read32(c.eaLo, c.eaHi) >>> 0;
   const sign = (v >>> 31) << 15;
   const e = (v >>> 23) & 0xff;
@@ -184,16 +212,12 @@ function loadF32(c: Cpu): void {
   if (e === 0xff) {
     bS = sign | 0x7fff;
     bH = (0x80000000 | (f << 8)) >>> 0;
-    if (f !== 0 && (f & 0x400000) === 0) {
-      X.flags |= IE;
-      bH = (bH | 0x40000000) >>> 0;
-    }
   } else if (e === 0) {
     if (f === 0) {
       bS = sign;
       bH = 0;
     } else {
-      X.flags |= DE;
+      bDen = true;
       const n = Math.clz32(f) - 8; // shift to put the top bit at 23
       bH = ((f << (8 + n)) | 0x80000000) >>> 0;
       bS = sign | (16383 - 126 - n);
@@ -205,6 +229,7 @@ function loadF32(c: Cpu): void {
 }
 
 function loadF64(c: Cpu): void {
+  bDen = false;
   const lo = c.read64(c.eaLo, c.eaHi) >>> 0;
   const hi = c.rhi >>> 0;
   const sign = (hi >>> 31) << 15;
@@ -215,16 +240,12 @@ function loadF64(c: Cpu): void {
     bS = sign | 0x7fff;
     bH = (0x80000000 | (fh << 11) | (fl >>> 21)) >>> 0;
     bL = (fl << 11) >>> 0;
-    if ((fh | fl) !== 0 && (fh & 0x80000) === 0) {
-      X.flags |= IE;
-      bH = (bH | 0x40000000) >>> 0;
-    }
   } else if (e === 0) {
     if ((fh | fl) === 0) {
       bS = sign;
       bH = bL = 0;
     } else {
-      X.flags |= DE;
+      bDen = true;
       // Normalise the 52-bit fraction so its top bit lands on bit 63.
       let ex = 16383 - 1022;
       let h = ((fh << 11) | (fl >>> 21)) >>> 0;
@@ -564,18 +585,16 @@ function fprem(c: Cpu, nearest: boolean): void {
   // Remainders are exact: no rounding to FCW.PC.
   setExtended(c.fcw | 0x300);
   c.fsw &= ~C2;
-  if (ka === K_BAD || kb === K_BAD || ka === K_INF || kb === K_ZERO) {
-    if (ka >= K_QNAN && ka !== K_BAD) quietNaN(aS, aH, aL, ka);
-    else if (kb >= K_QNAN && kb !== K_BAD) quietNaN(bS, bH, bL, kb);
-    else {
-      X.flags |= IE;
-      setIndefinite();
-    }
+  if (ka === K_BAD || kb === K_BAD || ((ka === K_INF || kb === K_ZERO) && ka < K_QNAN && kb < K_QNAN)) {
+    X.flags |= IE;
+    setIndefinite();
     finish(c, 0);
     return;
   }
   if (ka >= K_QNAN || kb >= K_QNAN) {
-    add(aS, aH, aL, bS, bH, bL, false); // NaN propagation rules of a binary operation
+    // Measured on the host: a NaN operand gives the indefinite NaN (IE only for an SNaN).
+    if (ka === K_SNAN || kb === K_SNAN) X.flags |= IE;
+    setIndefinite();
     finish(c, 0);
     return;
   }
@@ -727,6 +746,10 @@ function d9reg(c: Cpu, i: Insn): void {
   begin();
   switch (r) {
     case 0: // FLD ST(i)
+      if (isEmpty(c, k) && pushOverflow(c)) {
+        X.c1 = 0; // underflow and overflow at once: reported as underflow
+        return commit(c);
+      }
       if (pushOverflow(c)) return commit(c);
       get(c, k, false);
       if (underflowed() && unmasked(c, IE)) return commit(c);
@@ -847,6 +870,7 @@ function d9f0(c: Cpu, k: number): void {
     }
     case 4: {
       // FXTRACT
+      if (pushFullTwo(c)) return commit(c);
       get(c, 0, false);
       const kk = kind(aS, aH, aL);
       if (kk === K_BAD || kk >= K_QNAN) {
@@ -1095,6 +1119,10 @@ function fninit(c: Cpu): void {
 /** D8/DC/DA/DE memory forms: arithmetic and compare of ST0 with the loaded B. */
 function memArith(c: Cpu, r: number): void {
   get(c, 0, false);
+  if (bDen && kind(aS, aH, aL) < K_QNAN && kind(bS, bH, bL) < K_QNAN) {
+    X.flags |= DE;
+    if (denormalStop(c) && r !== 2 && r !== 3) return commit(c);
+  }
   if (r === 2 || r === 3) {
     compareFlags(c, false);
     if (r === 3 && !blocked(c)) pop(c);
@@ -1118,9 +1146,11 @@ function x87mem(c: Cpu, op: number, r: number): void {
       loadF64(c);
       return memArith(c, r);
     case 0xda:
+      bDen = false;
       loadInt(c, 4);
       return memArith(c, r);
     case 0xde:
+      bDen = false;
       loadInt(c, 2);
       return memArith(c, r);
     case 0xd9:
@@ -1128,7 +1158,8 @@ function x87mem(c: Cpu, op: number, r: number): void {
         case 0:
           if (pushOverflow(c)) return commit(c);
           loadF32(c);
-          if (blocked(c)) return commit(c);
+          quietB(); // reported, but the value is loaded even when DE is unmasked
+          if (unmasked(c, X.flags & IE)) return commit(c);
           push(c, bS, bH, bL);
           return commit(c);
         case 2:
@@ -1186,7 +1217,8 @@ function x87mem(c: Cpu, op: number, r: number): void {
         case 0:
           if (pushOverflow(c)) return commit(c);
           loadF64(c);
-          if (blocked(c)) return commit(c);
+          quietB();
+          if (unmasked(c, X.flags & IE)) return commit(c);
           push(c, bS, bH, bL);
           return commit(c);
         case 1:
@@ -1295,10 +1327,11 @@ function x87reg(c: Cpu, op: number, r: number, k: number, i: Insn): void {
         // FCMOVcc (DA: B E BE U; DB: the negations).
         let cond = r === 0 ? getCF(c) : r === 1 ? getZF(c) : r === 2 ? getCF(c) || getZF(c) : getPF(c);
         if (op === 0xdb) cond = !cond;
+        get(c, 0, true);
         get(c, k, false);
         if (underflowed()) {
-          if (blocked(c)) return commit(c);
-          if (cond || isEmpty(c, 0)) write(c, 0, aS, aH, aL);
+          // Either operand empty: ST0 becomes the indefinite NaN whatever the condition.
+          if (!unmasked(c, IE)) write(c, 0, 0xffff, 0xc0000000, 0);
           return commit(c);
         }
         if (cond) write(c, 0, aS, aH, aL);

@@ -242,9 +242,10 @@ function roundPack(sign: number, e: number): void {
     X.flags |= OE;
     if ((P.masks & OE) === 0 && e - WRAP <= P.emax) e -= WRAP;
     else {
-      // Masked, or too large even for the wrapped exponent: ±∞ or the largest finite by RC.
+      // Masked: ±∞ or the largest finite by RC; unmasked but too large even for the wrapped
+      // exponent: ∞ (measured).
       X.flags |= PE;
-      const toInf = P.rc === 0 || (P.rc === 1 && sign !== 0) || (P.rc === 2 && sign === 0);
+      const toInf = (P.masks & OE) === 0 || P.rc === 0 || (P.rc === 1 && sign !== 0) || (P.rc === 2 && sign === 0);
       X.c1 = toInf ? 1 : 0;
       if (toInf) {
         set((sign << 15) | 0x7fff, 0x80000000, 0);

@@ -136,11 +136,12 @@ function pushOverflow(c: Cpu): boolean {
 function pushFullTwo(c: Cpu): boolean {
   if ((c.ftw & (1 << ((top(c) - 1) & 7))) === 0) return false;
   X.flags |= IE | FSW_SF;
+  const underflow = isEmpty(c, 0);
   if (!unmasked(c, IE)) {
     write(c, 0, 0xffff, 0xc0000000, 0);
     push(c, 0xffff, 0xc0000000, 0);
   }
-  X.c1 = 1;
+  X.c1 = underflow ? 0 : 1; // an empty ST0 makes it an underflow
   return true;
 }
 
@@ -585,16 +586,19 @@ function fprem(c: Cpu, nearest: boolean): void {
   // Remainders are exact: no rounding to FCW.PC.
   setExtended(c.fcw | 0x300);
   c.fsw &= ~C2;
-  if (ka === K_BAD || kb === K_BAD || ((ka === K_INF || kb === K_ZERO) && ka < K_QNAN && kb < K_QNAN)) {
+  if (!underflowed() && (ka === K_BAD || kb === K_BAD || ((ka === K_INF || kb === K_ZERO) && ka < K_QNAN && kb < K_QNAN))) {
     X.flags |= IE;
     setIndefinite();
     finish(c, 0);
     return;
   }
-  if (ka >= K_QNAN || kb >= K_QNAN) {
-    // Measured on the host: a NaN operand gives the indefinite NaN (IE only for an SNaN).
-    if (ka === K_SNAN || kb === K_SNAN) X.flags |= IE;
+  if (underflowed()) {
     setIndefinite();
+    finish(c, 0);
+    return;
+  }
+  if (ka >= K_QNAN || kb >= K_QNAN) {
+    add(aS, aH, aL, bS, bH, bL, false); // NaN propagation rules of a binary operation
     finish(c, 0);
     return;
   }
@@ -823,7 +827,8 @@ function d9f0(c: Cpu, k: number): void {
       get(c, 1, true);
       const ka = kind(aS, aH, aL), kb = kind(bS, bH, bL);
       setExtended(c.fcw);
-      if (ka === K_BAD || kb === K_BAD || ka >= K_QNAN || kb >= K_QNAN) {
+      if (underflowed()) setIndefinite();
+      else if (ka === K_BAD || kb === K_BAD || ka >= K_QNAN || kb >= K_QNAN) {
         add(aS, aH, aL, bS, bH, bL, false);
       } else {
         if (isDenormal(aS, aH, aL) || isDenormal(bS, bH, bL)) X.flags |= DE;
@@ -931,7 +936,8 @@ function d9f8(c: Cpu, k: number): void {
       get(c, 1, true);
       const ka = kind(aS, aH, aL), kb = kind(bS, bH, bL);
       setExtended(c.fcw);
-      if (ka === K_BAD || kb === K_BAD || ka >= K_QNAN || kb >= K_QNAN) add(aS, aH, aL, bS, bH, bL, false);
+      if (underflowed()) setIndefinite();
+      else if (ka === K_BAD || kb === K_BAD || ka >= K_QNAN || kb >= K_QNAN) add(aS, aH, aL, bS, bH, bL, false);
       else {
         if (isDenormal(aS, aH, aL) || isDenormal(bS, bH, bL)) X.flags |= DE;
         const a = aToDouble();
@@ -1021,7 +1027,8 @@ function d9f8(c: Cpu, k: number): void {
       get(c, 1, true);
       const ka = kind(aS, aH, aL), kb = kind(bS, bH, bL);
       setExtended(c.fcw | 0x300); // FSCALE rounds to 64 bits whatever FCW.PC says
-      if (ka === K_BAD || kb === K_BAD || ka >= K_QNAN || kb >= K_QNAN) add(aS, aH, aL, bS, bH, bL, false);
+      if (underflowed()) setIndefinite();
+      else if (ka === K_BAD || kb === K_BAD || ka >= K_QNAN || kb >= K_QNAN) add(aS, aH, aL, bS, bH, bL, false);
       else if (kb === K_INF) {
         const bneg = (bS & 0x8000) !== 0;
         if ((ka === K_ZERO && !bneg) || (ka === K_INF && bneg)) {
@@ -1119,7 +1126,8 @@ function fninit(c: Cpu): void {
 /** D8/DC/DA/DE memory forms: arithmetic and compare of ST0 with the loaded B. */
 function memArith(c: Cpu, r: number): void {
   get(c, 0, false);
-  if (bDen && kind(aS, aH, aL) < K_QNAN && kind(bS, bH, bL) < K_QNAN) {
+  const divisorZero = (r === 6 && kind(bS, bH, bL) === K_ZERO) || (r === 7 && kind(aS, aH, aL) === K_ZERO);
+  if (bDen && !divisorZero && kind(aS, aH, aL) < K_QNAN && kind(bS, bH, bL) < K_QNAN) {
     X.flags |= DE;
     if (denormalStop(c) && r !== 2 && r !== 3) return commit(c);
   }

@@ -524,34 +524,69 @@ function pushConstant(c: Cpu, k: number): void {
   push(c, CONST_SE[k], CONST_HI[k], lo >>> 0);
 }
 
-/** Converts A to a double (rounded once; used only by the transcendental instructions). */
-function aToDouble(): number {
-  const e = aS & 0x7fff;
-  const mag = (aH * TWO32 + aL) * Math.pow(2, (e === 0 ? 1 : e) - 16383 - 63);
-  return (aS & 0x8000) !== 0 ? -mag : mag;
+/**
+ * The transcendental instructions compute in doubles: an operand is split into a 53-bit head
+ * (a double, exact) and the tail of its remaining 11 bits, the function is evaluated at the head
+ * with Math, and a first-order correction for the tail (the derivative times the tail) is added
+ * in extended precision. The result is good to about 52 bits, not hardware's ~64.
+ */
+let tail = 0;
+
+function head(s: number, h: number, l: number): number {
+  const e = s & 0x7fff;
+  const scale = Math.pow(2, (e === 0 ? 1 : e) - 16383 - 63);
+  const neg = (s & 0x8000) !== 0;
+  // h·2^32 plus the top 21 bits of l: exactly 53 significant bits, so the double is exact.
+  const hd = (h * TWO32 + ((l & ~0x7ff) >>> 0)) * scale;
+  const t = (l & 0x7ff) * scale;
+  tail = neg ? -t : t;
+  return neg ? -hd : hd;
 }
 
-/** R = d rounded to FCW.PC, flags PE unless exact. */
-function fromDouble(c: Cpu, d: number): void {
+/** Loads the double d into B exactly (for the result combination below). */
+function doubleToB(d: number): void {
   cv.setFloat64(0, d, true);
   const lo = cv.getUint32(0, true);
   const hi = cv.getUint32(4, true);
-  const sign = hi >>> 31;
   const e = (hi >>> 20) & 0x7ff;
-  setExtended(c.fcw);
-  if (d !== d) {
+  const sign = (hi >>> 31) << 15;
+  if (e === 0x7ff) {
+    bS = sign | 0x7fff;
+    bH = d !== d ? 0xc0000000 : 0x80000000;
+    bL = 0;
+    return;
+  }
+  let h = (((hi & 0xfffff) << 11) | (lo >>> 21)) >>> 0;
+  let l = (lo << 11) >>> 0;
+  if (e === 0) {
+    // A double denormal (or zero): normalise into the extended range.
+    setFormat(0x37f, 64, 1 - 16383, 16383);
+    fromSig(sign >>> 15, -1022, h, l);
+    bS = R.se;
+    bH = R.hi;
+    bL = R.lo;
+    return;
+  }
+  h = (h | 0x80000000) >>> 0;
+  bS = sign | (e - 1023 + 16383);
+  bH = h;
+  bL = l;
+}
+
+/** R = main + corr, rounded to 64 bits by RC (PC does not apply to these instructions). */
+function transResult(c: Cpu, main: number, corr: number): void {
+  if (main !== main) {
+    X.flags |= IE;
     setIndefinite();
     return;
   }
-  if (e === 0x7ff) {
-    R.se = (sign << 15) | 0x7fff;
-    R.hi = 0x80000000;
-    R.lo = 0;
-    return;
-  }
-  const h = (((hi & 0xfffff) << 11) | (lo >>> 21) | (e === 0 ? 0 : 0x80000000)) >>> 0;
-  const l = (lo << 11) >>> 0;
-  fromSig(sign, (e === 0 ? 1 : e) - 1023, h, l);
+  doubleToB(corr === corr && isFinite(main) ? corr : 0);
+  const cs = bS, ch = bH, cl = bL;
+  doubleToB(main);
+  const saved = X.flags;
+  setExtended(c.fcw | 0x300);
+  add(bS, bH, bL, cs, ch, cl, false);
+  X.flags = saved | PE;
 }
 
 /** Special operands of the transcendental one-operand instructions; true when handled. */
@@ -810,13 +845,15 @@ function d9f0(c: Cpu, k: number): void {
     case 0: {
       get(c, 0, false);
       if (transSpecial(c, 0)) return;
-      const a = aToDouble();
-      if (a < -1 || a > 1) {
-        // Outside the architected range: leave the result to the double computation anyway.
-      }
-      fromDouble(c, kind(aS, aH, aL) === K_ZERO ? a : Math.expm1(a * Math.LN2));
       if (kind(aS, aH, aL) === K_ZERO) R.se = aS;
-      else X.flags |= PE;
+      else {
+        const a = head(aS, aH, aL);
+        transResult(c, Math.expm1(a * Math.LN2), Math.pow(2, a) * Math.LN2 * tail);
+      }
+      if (kind(aS, aH, aL) === K_ZERO) {
+        R.se = aS;
+        R.hi = R.lo = 0;
+      }
       finish(c, 0);
       return;
     }
@@ -832,43 +869,50 @@ function d9f0(c: Cpu, k: number): void {
         add(aS, aH, aL, bS, bH, bL, false);
       } else {
         if (isDenormal(aS, aH, aL) || isDenormal(bS, bH, bL)) X.flags |= DE;
-        const a = aToDouble();
-        const save = aS;
-        aS = bS;
-        aH = bH;
-        aL = bL;
-        const b = aToDouble();
-        aS = save;
-        let v: number;
-        if (k === 3) v = Math.atan2(b, a);
-        else {
-          if (a < 0 || (a === 0 && b === 0) || (a === 1 && !isFinite(b))) {
-            X.flags |= IE;
-            v = NaN;
-          } else {
-            if (a === 0 && isFinite(b)) X.flags |= ZE;
-            v = b * Math.log2(a);
-          }
+        const x = head(aS, aH, aL);
+        const xl = tail;
+        const y = head(bS, bH, bL);
+        const yl = tail;
+        if (k === 3) transResult(c, Math.atan2(y, x), (x * yl - y * xl) / (x * x + y * y));
+        else if (x < 0 || (x === 0 && y === 0) || (x === 1 && !isFinite(y))) {
+          X.flags |= IE;
+          setIndefinite();
+        } else {
+          if (x === 0 && isFinite(y)) X.flags |= ZE;
+          const l2 = Math.log2(x);
+          transResult(c, y * l2, y * (xl / (x * Math.LN2)) + yl * l2);
         }
-        fromDouble(c, v);
-        if (v === v && isFinite(v) && !(v === 0 && a === 1)) X.flags |= PE;
       }
       if (finish(c, 1)) pop(c);
       return;
     }
     case 2: {
       // FPTAN: ST0 = tan(ST0), push 1.
+      if (pushFullTwo(c)) {
+        c.fsw &= ~C2;
+        return commit(c);
+      }
       get(c, 0, false);
       if (isBig()) {
         c.fsw |= C2;
         return;
       }
       c.fsw &= ~C2;
-      if (transSpecial(c, 0)) return;
-      const a = aToDouble();
-      fromDouble(c, Math.tan(a));
-      if (kind(aS, aH, aL) === K_ZERO) R.se = aS;
-      else X.flags |= PE;
+      const kk = kind(aS, aH, aL);
+      if (kk === K_BAD || kk === K_INF || kk >= K_QNAN) {
+        // NaN, ∞, unsupported or empty: the NaN result goes to ST0 and is pushed as well.
+        transSpecial(c, 0);
+        if (!blocked(c)) push(c, R.se, R.hi, R.lo);
+        return commit(c);
+      }
+      if (kk === K_ZERO) {
+        R.se = aS;
+        R.hi = R.lo = 0;
+      } else {
+        const a = head(aS, aH, aL);
+        const t = Math.tan(a);
+        transResult(c, t, (1 + t * t) * tail);
+      }
       if (finish(c, 0)) push(c, 0x3fff, 0x80000000, 0);
       commit(c);
       return;
@@ -940,17 +984,12 @@ function d9f8(c: Cpu, k: number): void {
       else if (ka === K_BAD || kb === K_BAD || ka >= K_QNAN || kb >= K_QNAN) add(aS, aH, aL, bS, bH, bL, false);
       else {
         if (isDenormal(aS, aH, aL) || isDenormal(bS, bH, bL)) X.flags |= DE;
-        const a = aToDouble();
-        const save = aS;
-        aS = bS;
-        aH = bH;
-        aL = bL;
-        const b = aToDouble();
-        aS = save;
-        const v = b * (Math.log1p(a) / Math.LN2);
-        if (v !== v) X.flags |= IE;
-        fromDouble(c, v);
-        if (v === v && v !== 0) X.flags |= PE;
+        const x = head(aS, aH, aL);
+        const xl = tail;
+        const y = head(bS, bH, bL);
+        const yl = tail;
+        const l2 = Math.log1p(x) / Math.LN2;
+        transResult(c, y * l2, y * (xl / ((1 + x) * Math.LN2)) + yl * l2);
       }
       if (finish(c, 1)) pop(c);
       return;
@@ -964,6 +1003,10 @@ function d9f8(c: Cpu, k: number): void {
       return;
     case 3: {
       // FSINCOS: ST0 = sin, push cos.
+      if (pushFullTwo(c)) {
+        c.fsw &= ~C2;
+        return commit(c);
+      }
       get(c, 0, false);
       if (isBig()) {
         c.fsw |= C2;
@@ -977,12 +1020,15 @@ function d9f8(c: Cpu, k: number): void {
         return commit(c);
       }
       if (isDenormal(aS, aH, aL)) X.flags |= DE;
-      const a = aToDouble();
-      fromDouble(c, Math.cos(a));
+      const a = head(aS, aH, aL);
+      const al = tail;
+      transResult(c, Math.cos(a), -Math.sin(a) * al);
       const cs = R.se, ch = R.hi, cl = R.lo;
-      fromDouble(c, Math.sin(a));
-      if (kk === K_ZERO) R.se = aS;
-      X.flags |= PE;
+      transResult(c, Math.sin(a), Math.cos(a) * al);
+      if (kk === K_ZERO) {
+        R.se = aS;
+        R.hi = R.lo = 0;
+      }
       if (blocked(c)) return commit(c);
       write(c, 0, R.se, R.hi, R.lo);
       push(c, cs, ch, cl);
@@ -1064,10 +1110,13 @@ function d9f8(c: Cpu, k: number): void {
       }
       c.fsw &= ~C2;
       if (transSpecial(c, 0)) return;
-      const a = aToDouble();
-      fromDouble(c, k === 6 ? Math.sin(a) : Math.cos(a));
-      if (k === 6 && kind(aS, aH, aL) === K_ZERO) R.se = aS;
-      else X.flags |= PE;
+      const a = head(aS, aH, aL);
+      if (k === 6) transResult(c, Math.sin(a), Math.cos(a) * tail);
+      else transResult(c, Math.cos(a), -Math.sin(a) * tail);
+      if (k === 6 && kind(aS, aH, aL) === K_ZERO) {
+        R.se = aS;
+        R.hi = R.lo = 0;
+      }
       finish(c, 0);
       return;
     }

@@ -692,58 +692,34 @@ function fprem(c: Cpu, nearest: boolean): void {
   let sign = aS >>> 15;
   let rExp = partial ? ua - steps : ub; // exponent of the remainder's bit 63
   if (nearest && !partial) {
-    // Round the quotient to nearest: compare 2r with B (r here is at B's scale, or a itself for d = −1).
-    let th = rh, tl = rl;
+    // Round the quotient to nearest (ties to even): compare twice the remainder with B.
+    let cmpv: number, th: number, tl: number;
     if (d < 0) {
-      // r = A at exponent ub − 1: compare A with 2B ⇔ halve nothing; use A vs B/2 scaled.
-      th = ah;
-      tl = al;
+      // d = −1: a/b = A/2B, so q = 1 exactly when A > B; then |r| = 2B − A at a's exponent.
+      cmpv = ah > bh || (ah === bh && al > bl) ? 1 : -1;
+      th = bh * 2 + (bl >= 0x80000000 ? 1 : 0);
+      tl = bl >= 0x80000000 ? bl * 2 - TWO32 : bl * 2;
+      rh = ah;
+      rl = al;
       rExp = ua;
+    } else {
+      const r2h = rh * 2 + (rl >= 0x80000000 ? 1 : 0);
+      const r2l = rl >= 0x80000000 ? rl * 2 - TWO32 : rl * 2;
+      cmpv = r2h > bh || (r2h === bh && r2l > bl) ? 1 : r2h === bh && r2l === bl ? 0 : -1;
+      th = bh;
+      tl = bl;
     }
-    const r2h = th * 2 + (tl >= 0x80000000 ? 1 : 0);
-    const r2l = tl >= 0x80000000 ? tl * 2 - TWO32 : tl * 2;
-    const half = d < 0 ? rh !== rh : false;
-    void half;
-    let cmpv: number;
-    if (d < 0) cmpv = th > bh || (th === bh && tl > bl) ? 1 : th === bh && tl === bl ? 0 : -1; // A vs B, A at half scale
-    else cmpv = r2h > bh || (r2h === bh && r2l > bl) ? 1 : r2h === bh && r2l === bl ? 0 : -1;
     if (cmpv > 0 || (cmpv === 0 && (q & 1) !== 0)) {
+      // r' = B − r (or 2B − A), with the sign flipped.
       q = (q + 1) & 7;
-      if (d < 0) {
-        // r = B − A/2 at B's scale.
-        const hh = th / 2 + (0);
-        void hh;
-        let nl = bl - ((tl >>> 1) | ((th & 1) << 31)) ;
-        let nh = bh - Math.floor(th / 2);
-        if (nl < 0) {
-          nl += TWO32;
-          nh -= 1;
-        }
-        // A/2 lost its lowest bit: subtract it one level down (exact because B−A/2 < B).
-        rh = nh;
-        rl = nl;
-        rExp = ub;
-        if ((tl & 1) !== 0) {
-          // B − A/2 has half an ulp: go one exponent lower.
-          rh = rh * 2 + (rl >= 0x80000000 ? 1 : 0);
-          rl = rl >= 0x80000000 ? rl * 2 - TWO32 : rl * 2;
-          rl -= 1;
-          if (rl < 0) {
-            rl += TWO32;
-            rh -= 1;
-          }
-          rExp = ub - 1;
-        }
-      } else {
-        let nl = bl - rl;
-        let nh = bh - rh;
-        if (nl < 0) {
-          nl += TWO32;
-          nh -= 1;
-        }
-        rh = nh;
-        rl = nl;
+      let nl = tl - rl;
+      let nh = th - rh;
+      if (nl < 0) {
+        nl += TWO32;
+        nh -= 1;
       }
+      rh = nh;
+      rl = nl;
       sign ^= 1;
     }
   }

@@ -189,7 +189,8 @@ function roundPack(sign: number, e: number): void {
   const unmaskedUE = (P.masks & UE) === 0;
   if (e < P.emin) {
     tiny = true;
-    if (unmaskedUE) e += WRAP;
+    // Unmasked: the exponent wraps into range, unless even that is too small (then as masked).
+    if (unmaskedUE && e + WRAP >= P.emin) e += WRAP;
     else {
       shiftRightJam(P.emin - e);
       e = P.emin;

@@ -1028,6 +1028,7 @@ function d9f8(c: Cpu, k: number): void {
         return;
       }
       if (isDenormal(aS, aH, aL)) X.flags |= DE;
+      if (denormalStop(c)) return commit(c);
       roundToInt(aS, aH, aL, (c.fcw >> 10) & 3);
       if (I.big) {
         R.se = aS;

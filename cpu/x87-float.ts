@@ -189,9 +189,15 @@ function roundPack(sign: number, e: number): void {
   const unmaskedUE = (P.masks & UE) === 0;
   if (e < P.emin) {
     tiny = true;
-    // Unmasked: the exponent wraps into range, unless even that is too small (then as masked).
+    // Unmasked: the exponent wraps into range.
     if (unmaskedUE && e + WRAP >= P.emin) e += WRAP;
-    else {
+    else if (unmaskedUE) {
+      // Measured: a result too small even for the wrapped exponent is ±0 whatever RC says.
+      X.flags |= UE | PE;
+      X.c1 = 0;
+      set(sign << 15, 0, 0);
+      return;
+    } else {
       shiftRightJam(P.emin - e);
       e = P.emin;
     }

@@ -423,6 +423,77 @@ function toInt(c: Cpu, size: number, truncate: boolean): boolean {
   return true;
 }
 
+// ---- packed BCD (FBLD/FBSTP): 18 digits in bytes 0–8 (low digit first), sign in byte 9 ----
+
+const limb = new Float64Array(4);
+const bcd = new Uint8Array(10);
+
+function loadBcd(c: Cpu): void {
+  for (let k = 0; k < 10; k++) bcd[k] = c.read8(c.eaPlus(k), c.tmpHi);
+  // value = Σ digits·10^k, accumulated in four 16-bit limbs (exact; invalid digits as hardware
+  // leaves undefined are taken at face value).
+  limb.fill(0);
+  for (let k = 8; k >= 0; k--) {
+    for (let d = 1; d >= 0; d--) {
+      const digit = (bcd[k] >> (4 * d)) & 15;
+      let carry = digit;
+      for (let l = 0; l < 4; l++) {
+        const v = limb[l] * 10 + carry;
+        limb[l] = v % 65536;
+        carry = Math.floor(v / 65536);
+      }
+    }
+  }
+  const hi = limb[3] * 65536 + limb[2];
+  const lo = limb[1] * 65536 + limb[0];
+  setFormat(0x37f, 64, 1 - 16383, 16383);
+  fromSig(bcd[9] >> 7, 63, hi, lo);
+  bS = R.se;
+  bH = R.hi;
+  bL = R.lo;
+}
+
+/** Rounds A by RC and stores it as packed BCD; out of range/NaN → the BCD indefinite. */
+function storeBcd(c: Cpu): boolean {
+  const k = kind(aS, aH, aL);
+  let ok = k === K_ZERO || k === K_FINITE;
+  if (ok) {
+    roundToInt(aS, aH, aL, (c.fcw >> 10) & 3);
+    // |value| must stay below 10^18 = 0x0DE0B6B3_A7640000.
+    ok = !I.big && (I.hi < 0x0de0b6b3 || (I.hi === 0x0de0b6b3 && I.lo < 0xa7640000));
+  }
+  c.probeWrite(c.eaLo, c.eaHi, 10);
+  if (!ok) {
+    X.flags |= IE;
+    if (unmasked(c, IE)) return false;
+    bcd.fill(0);
+    bcd[7] = 0xc0;
+    bcd[8] = 0xff;
+    bcd[9] = 0xff;
+  } else {
+    if (I.inexact) X.flags |= PE;
+    X.c1 = I.up ? 1 : 0;
+    limb[0] = I.lo & 0xffff;
+    limb[1] = I.lo >>> 16;
+    limb[2] = I.hi & 0xffff;
+    limb[3] = I.hi >>> 16;
+    bcd.fill(0);
+    for (let n = 0; n < 18; n++) {
+      // Divide the limbs by 10; the remainder is the next digit.
+      let rem = 0;
+      for (let l = 3; l >= 0; l--) {
+        const v = rem * 65536 + limb[l];
+        limb[l] = Math.floor(v / 10);
+        rem = v - limb[l] * 10;
+      }
+      bcd[n >> 1] |= rem << (4 * (n & 1));
+    }
+    bcd[9] = (aS & 0x8000) !== 0 ? 0x80 : 0;
+  }
+  for (let n = 0; n < 10; n++) c.write8(c.eaPlus(n), c.tmpHi, bcd[n]);
+  return true;
+}
+
 // ---- arithmetic ---------------------------------------------------------------------------
 
 /** R = A op B for op 0 ADD, 1 MUL, 4 SUB, 5 SUBR, 6 DIV, 7 DIVR (the ModRM.reg numbering). */
@@ -1296,6 +1367,17 @@ function x87mem(c: Cpu, op: number, r: number): void {
       break;
     case 0xdf:
       switch (r) {
+        case 4:
+          // FBLD
+          if (pushOverflow(c)) return commit(c);
+          loadBcd(c);
+          push(c, bS, bH, bL);
+          return commit(c);
+        case 6:
+          // FBSTP
+          get(c, 0, false);
+          if (storeBcd(c)) pop(c);
+          return commit(c);
         case 0:
         case 5:
           if (pushOverflow(c)) return commit(c);
@@ -1468,9 +1550,6 @@ function validX87(i: Insn): Handler | null {
         break;
       case 0xdd:
         ok = r !== 5;
-        break;
-      case 0xdf:
-        ok = r !== 4 && r !== 6;
         break;
       default:
         ok = true;

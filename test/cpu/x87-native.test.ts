@@ -58,6 +58,8 @@ const forms: X87Form[] = [
   xf('fisttps (%rsi)', 'none'),
   xf('fisttpl (%rsi)', 'none'),
   xf('fisttpll (%rsi)', 'none'),
+  xf('fbld (%rsi)', 'bcd'),
+  xf('fbstp (%rsi)', 'none'),
   ...['fld1', 'fldz', 'fldpi', 'fldl2e', 'fldl2t', 'fldlg2', 'fldln2'].map((m) => xf(m, 'none')),
   xf('fchs', 'none'),
   xf('fabs', 'none'),

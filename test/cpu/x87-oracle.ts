@@ -21,7 +21,7 @@ export const STATE = 1280;
 const OUT = 512, MEM = 1024, FL_IN = 1152, FL_OUT = 1160, RAX_OUT = 1168, ID = 1176;
 
 /** Input shapes: what goes in the registers and in the memory operand. */
-export type X87Kind = 'f32' | 'f64' | 'f80' | 'i16' | 'i32' | 'i64' | 'env' | 'none' | 'trans' | 'trans-small';
+export type X87Kind = 'f32' | 'f64' | 'f80' | 'i16' | 'i32' | 'i64' | 'bcd' | 'env' | 'none' | 'trans' | 'trans-small';
 
 export interface X87Form {
   name: string;
@@ -267,6 +267,14 @@ function memOperand(r: Rng, v: DataView, off: number, kind: X87Kind, regs: numbe
         v.setUint32(off + 4, r.pick([0x80000000, 0x7fffffff]), true);
       }
       return;
+    case 'bcd': {
+      // Valid packed BCD: 18 random digits (sometimes few), a sign byte.
+      const digits = r.below(3) === 0 ? 1 + r.below(4) : 18;
+      for (let k = 0; k < 9; k++) v.setUint8(off + k, 0);
+      for (let d = 0; d < digits; d++) v.setUint8(off + (d >> 1), v.getUint8(off + (d >> 1)) | (r.below(10) << (4 * (d & 1))));
+      v.setUint8(off + 9, r.below(2) << 7);
+      return;
+    }
     case 'env': {
       // A plausible environment: control word, status word, tags.
       v.setUint16(off, 0x40 | (r.u32() & 0xf3f) | 0x3f, true);

@@ -361,11 +361,12 @@ function movqStore(c: Cpu, i: Insn): void {
   }
 }
 
-/** 0F 77 EMMS: all x87 registers empty. */
+/** 0F 77 EMMS: all x87 registers empty, TOP = 0 (as measured on the host). */
 function emms(c: Cpu): void {
   if ((c.cr0 & CR0_EM) !== 0) c.raise(UD, -1);
   if ((c.cr0 & CR0_TS) !== 0) c.raise(NM, -1);
   if ((c.fsw & 0x80) !== 0 && (c.cr0 & CR0_NE) !== 0) c.raise(MF, -1);
+  c.fsw &= ~0x3800;
   c.ftw = 0;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Differential testing of x87 instructions against the host CPU, with the whole x87 state.
+ * Differential testing of x87 and MMX instructions against the host CPU, with the whole x87
+ * state (the MMX registers live in it) and the XMM registers.
  *
  * Each form becomes `f_<n>(state)`: FXRSTOR the input image (8 registers, TOP, tags, FCW, FSW),
  * load RFLAGS, point RSI at a 128-byte memory operand, run the instruction once, then save RFLAGS,
@@ -21,7 +22,7 @@ export const STATE = 1280;
 const OUT = 512, MEM = 1024, FL_IN = 1152, FL_OUT = 1160, RAX_OUT = 1168, ID = 1176;
 
 /** Input shapes: what goes in the registers and in the memory operand. */
-export type X87Kind = 'f32' | 'f64' | 'f80' | 'i16' | 'i32' | 'i64' | 'bcd' | 'env' | 'none' | 'trans' | 'trans-small';
+export type X87Kind = 'f32' | 'f64' | 'f80' | 'i16' | 'i32' | 'i64' | 'bcd' | 'env' | 'none' | 'trans' | 'trans-small' | 'mmx' | 'mmx-f32' | 'mmx-f64';
 
 export interface X87Form {
   name: string;
@@ -313,12 +314,44 @@ function fillState(r: Rng, f: X87Form, id: number, buf: Uint8Array, s: number): 
   for (let k = 0; k < 8; k++) {
     const off = s + 32 + 16 * k;
     if (f.kind === 'trans' || f.kind === 'trans-small') transValue(r, v, off, f.kind === 'trans-small');
+    else if (f.kind.startsWith('mmx')) mmxValue(r, v, off);
     else ext80(r, v, off, regs, f.kind);
     regs.push(off);
   }
   memOperand(r, v, s + MEM, f.kind, regs);
+  if (f.kind.startsWith('mmx')) {
+    // XMM0–7 and the memory operand get MMX-style integers (or float lanes for conversions),
+    // MXCSR a random rounding mode.
+    for (let k = 0; k < 16; k++) mmxValue(r, v, s + 160 + 16 * k);
+    mmxValue(r, v, s + MEM);
+    mmxValue(r, v, s + MEM + 8);
+    if (f.kind !== 'mmx') for (let k = 0; k < 24; k++) floatLane(r, v, k < 20 ? s + 160 + 4 * k : s + MEM + 4 * (k - 20), f.kind === 'mmx-f64');
+    v.setUint32(s + 24, 0x1f80 | (r.below(4) << 13) | (r.below(4) === 0 ? 0x40 : 0), true);
+  }
   v.setUint32(s + FL_IN, (r.u32() & 0x8d5) | 2, true);
   v.setUint32(s + ID, id, true);
+}
+
+/** A random 64-bit MMX value (edge bytes and words often) in an 80-bit slot or memory. */
+function mmxValue(r: Rng, v: DataView, off: number): void {
+  const c = r.below(4);
+  for (let k = 0; k < 8; k++) {
+    const x = c === 0 ? r.pick([0, 0x7f, 0x80, 0xff, 1, 0xfe]) : c === 1 && k % 2 === 1 ? r.pick([0, 0xff, 0x7f, 0x80]) : r.below(256);
+    v.setUint8(off + k, x);
+  }
+  v.setUint16(off + 8, r.u32() & 0xffff, true);
+}
+
+/** Float (or, for f64, pairs forming a double) lanes with integers-ish values for conversions. */
+function floatLane(r: Rng, v: DataView, off: number, f64: boolean): void {
+  if (f64) {
+    if ((off & 7) !== 0) return;
+    const c = r.below(4);
+    v.setFloat64(off, c === 0 ? (r.below(2001) - 1000) / 4 : c === 1 ? r.pick([2147483647.5, -2147483648.5, 2147483648, NaN, Infinity, 1e-310, -0.5, 2.5]) : (r.u32() | 0) * r.pick([1, 0.001, 1.5]), true);
+    return;
+  }
+  const c = r.below(4);
+  v.setFloat32(off, c === 0 ? (r.below(2001) - 1000) / 4 : c === 1 ? r.pick([2147483520, -2147483648, 2147483648, NaN, Infinity, 1e-40, -0.5, 2.5]) : (r.u32() | 0) * r.pick([1, 0.001, 1.5]), true);
 }
 
 /**
@@ -373,6 +406,8 @@ export function diffState(f: X87Form, input: Uint8Array, native: Uint8Array, our
   };
   const fswMask = f.loose ? (x: string): string => (parseInt(x, 16) & ~0x0220 & 0xffff).toString(16) : undefined;
   field('fcw', OUT, 2);
+  field('mxcsr', OUT + 24, 4);
+  for (let k = 0; k < 16; k++) field(`xmm${k}`, OUT + 160 + 16 * k, 16);
   field('fsw', OUT + 2, 2, fswMask);
   field('ftw', OUT + 4, 1);
   for (let k = 0; k < 8; k++) {

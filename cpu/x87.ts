@@ -1401,6 +1401,23 @@ function x87mem(c: Cpu, op: number, r: number): void {
 }
 
 function x87reg(c: Cpu, op: number, r: number, k: number, i: Insn): void {
+  // Undocumented aliases that processors execute: FSTP1/8/9, FCOM2, FCOMP3/5, FXCH4/7.
+  if (op === 0xd9 && r === 3) {
+    // FSTP1 (FSTPNCE): an empty ST0 raises nothing and is just popped (measured).
+    if (isEmpty(c, 0)) {
+      c.fsw &= ~C1;
+      return pop(c);
+    }
+    op = 0xdd;
+  } else if (op === 0xdc && (r === 2 || r === 3)) op = 0xd8;
+  else if (op === 0xde && r === 2) {
+    op = 0xd8;
+    r = 3;
+  } else if ((op === 0xdd || op === 0xdf) && r === 1) op = 0xd9;
+  else if (op === 0xdf && (r === 2 || r === 3)) {
+    op = 0xdd;
+    r = 3;
+  }
   switch (op) {
     case 0xd8:
       get(c, 0, false);
@@ -1499,6 +1516,13 @@ function x87reg(c: Cpu, op: number, r: number, k: number, i: Insn): void {
         c.setR16(0, c.fsw);
         return;
       }
+      if (r === 0) {
+        // FFREEP (undocumented): FFREE ST(i), then pop.
+        c.ftw &= ~(1 << phys(c, k));
+        c.fsw &= ~C1;
+        pop(c);
+        return;
+      }
       get(c, 0, false);
       get(c, k, true);
       compareEflags(c, r === 5);
@@ -1557,7 +1581,7 @@ function validX87(i: Insn): Handler | null {
   } else {
     switch (i.opcode) {
       case 0xd9:
-        ok = r === 0 || r === 1 || r >= 6 || (r === 2 && k === 0) || (r === 4 && (k <= 1 || k === 4 || k === 5)) || (r === 5 && k <= 6);
+        ok = r <= 1 || r === 3 || r >= 6 || (r === 2 && k === 0) || (r === 4 && (k <= 1 || k === 4 || k === 5)) || (r === 5 && k <= 6);
         break;
       case 0xda:
         ok = r < 4 || (r === 5 && k === 1);
@@ -1565,17 +1589,14 @@ function validX87(i: Insn): Handler | null {
       case 0xdb:
         ok = r < 4 || r === 5 || r === 6 || (r === 4 && (k === 2 || k === 3));
         break;
-      case 0xdc:
-        ok = r !== 2 && r !== 3;
-        break;
       case 0xdd:
-        ok = r === 0 || (r >= 2 && r <= 5);
+        ok = r <= 5;
         break;
       case 0xde:
-        ok = r !== 2 && (r !== 3 || k === 1);
+        ok = r !== 3 || k === 1;
         break;
       case 0xdf:
-        ok = (r === 4 && k === 0) || r === 5 || r === 6;
+        ok = (r === 4 && k === 0) || r !== 4 && r !== 7;
         break;
       default:
         ok = true;

@@ -71,6 +71,8 @@ const forms: X87Form[] = [
   xf('fprem1', 'none'),
   xf('fxch %st(1)', 'none'),
   ...['fcmovb', 'fcmove', 'fcmovbe', 'fcmovu', 'fcmovnb', 'fcmovne', 'fcmovnbe', 'fcmovnu'].map((m) => xf(`${m} %st(1), %st`, 'none')),
+  // Undocumented aliases: FSTP1, FCOM2, FCOMP3, FXCH4, FCOMP5, FFREEP, FXCH7, FSTP8, FSTP9.
+  ...['0xd9, 0xd9', '0xdc, 0xd1', '0xdc, 0xd9', '0xdd, 0xc9', '0xde, 0xd1', '0xdf, 0xc1', '0xdf, 0xc9', '0xdf, 0xd1', '0xdf, 0xd9'].map((b) => xf(`.byte ${b}`, 'none')),
   xf('fincstp', 'none'),
   xf('fdecstp', 'none'),
   xf('ffree %st(1)', 'none'),

@@ -653,7 +653,7 @@ export function compare(sa: number, hA: number, lA: number, sb: number, hB: numb
   return signA ? -m : m;
 }
 
-/** Integer rounding result: magnitude IH:IL (≤ 2^64 − 1), or IBIG when beyond 64 bits. */
+/** Integer rounding result: the magnitude hi:lo, or `big` when it needs more than 64 bits. */
 export const I = { hi: 0, lo: 0, big: false, inexact: false, up: false };
 
 /** Rounds a finite value to an integer magnitude by rc (sign matters for directed modes). */
@@ -682,18 +682,12 @@ export function roundToInt(se: number, hi: number, lo: number, rc: number): void
     sticky = ea === -1 ? ((ha & 0x7fffffff) | la) : 1;
     ih = il = 0;
   } else {
-    // Keep the top ea+1 bits.
-    const f = 63 - ea; // fraction bits, 1..63
-    w0 = ha;
-    w1 = la;
-    w2 = 0;
-    shiftRightJam(0);
-    // Fraction bits: lowest f bits of ha:la.
+    // The integer part is the top ea+1 bits; the lowest f bits of ha:la are the fraction.
+    const f = 63 - ea; // 1..63
     if (f >= 32) {
       const fh = f - 32; // fraction bits within ha
-      const maskH = fh === 0 ? 0 : ha & ((1 << fh) - 1) & 0xffffffff;
       round = fh === 0 ? la >>> 31 : (ha >>> (fh - 1)) & 1;
-      sticky = fh === 0 ? la & 0x7fffffff : (maskH & ~(1 << (fh - 1))) | la;
+      sticky = fh === 0 ? la & 0x7fffffff : (ha & ((1 << (fh - 1)) - 1)) | la;
       il = fh === 0 ? ha : ha >>> fh;
       ih = 0;
     } else {

@@ -60,8 +60,8 @@ function unmasked(c: Cpu, flags: number): boolean {
 /** Operand registers: A and B (sign/exponent, significand words). */
 let aS = 0, aH = 0, aL = 0, bS = 0, bH = 0, bL = 0;
 
-/** Loads ST(i) into A (b = false) or B; an empty register is a stack underflow → false if unmasked. */
-function get(c: Cpu, i: number, b: boolean): boolean {
+/** Loads ST(i) into A (b = false) or B; an empty register is a stack underflow (IE|SF) read as the indefinite NaN. */
+function get(c: Cpu, i: number, b: boolean): void {
   const p = phys(c, i);
   let s: number, h: number, l: number;
   if ((c.ftw & (1 << p)) === 0) {
@@ -83,7 +83,6 @@ function get(c: Cpu, i: number, b: boolean): boolean {
     aH = h;
     aL = l;
   }
-  return true;
 }
 
 function underflowed(): boolean {
@@ -155,12 +154,10 @@ function begin(): void {
   X.c1 = 0;
 }
 
-/** Commits the flags of an operation: C1 and the exception bits (stack faults clear C1 first). */
+/** Commits the flags of an operation: C1 and the exception bits (a stack fault is also IE). */
 function commit(c: Cpu): void {
   let f = X.flags;
-  let c1 = X.c1;
-  if ((f & FSW_SF) !== 0 && (f & IE) !== 0 && c1 === 0) c1 = 0;
-  c.fsw = (c.fsw & ~C1) | (c1 !== 0 ? C1 : 0);
+  c.fsw = (c.fsw & ~C1) | (X.c1 !== 0 ? C1 : 0);
   if ((f & FSW_SF) !== 0) f |= IE;
   fpuRaise(c, f);
 }
@@ -296,8 +293,7 @@ function loadInt(c: Cpu, size: number): void {
     h = 0;
   }
   // Exact: 64-bit magnitudes fit the significand.
-  const pBits = 64;
-  setFormat(0x37f, pBits, 1 - 16383, 16383);
+  setFormat(0x37f, 64, 1 - 16383, 16383);
   fromSig(neg ? 1 : 0, 63, h, l);
   bS = R.se;
   bH = R.hi;
@@ -320,7 +316,6 @@ function storeExtAt(c: Cpu, off: number, s: number, h: number, l: number): void 
 function toFloat(c: Cpu, bits: number): boolean {
   const k = kind(aS, aH, aL);
   const eBits = bits === 24 ? 8 : 11;
-  const fBits = bits - 1;
   const bias = bits === 24 ? 127 : 1023;
   let e: number, fh: number, fl: number; // fraction as a 52-bit (or 23-bit) value in fh:fl
   if (k === K_BAD) {
@@ -352,35 +347,28 @@ function toFloat(c: Cpu, bits: number): boolean {
     }
     const re = R.se & 0x7fff;
     if (re === 0x7fff) {
-      e = (1 << eBits) - 1;
+      e = (1 << eBits) - 1; // rounded to infinity
       fh = fl = 0;
-    } else if ((R.hi & 0x80000000) === 0 || R.hi === 0) {
+    } else if ((R.hi & 0x80000000) === 0) {
+      // Denormal (or zero) at the target's minimum exponent: the field is sig >> (64 − bits).
       e = 0;
       fh = R.hi;
       fl = R.lo;
-      if (R.hi === 0 && R.lo === 0) fh = fl = 0;
     } else {
       e = re - 16383 + bias;
       fh = R.hi & 0x7fffffff;
       fl = R.lo;
     }
-    if (e === 0 && (fh !== 0 || fl !== 0)) {
-      // Denormal: value = sig × 2^(emin−63) → field = sig >> (64 − bits) with the implicit bit.
-      fh = R.hi;
-      fl = R.lo;
-    }
   }
   if (blocked(c)) return false;
-  // Pack: the fraction sits at the top of fh:fl (bit 62 and down); take its top fBits (+1 for denormals).
+  // Pack: the fraction sits below bit 63 of fh:fl; take its top 23 or 52 bits.
   if (bits === 24) {
-    const frac = e === 0 ? (fh >>> 8) & 0x7fffff : (fh >>> 8) & 0x7fffff;
-    c.write32(c.eaLo, c.eaHi, ((sign << 31) | (e << 23) | frac) | 0);
+    c.write32(c.eaLo, c.eaHi, ((sign << 31) | (e << 23) | ((fh >>> 8) & 0x7fffff)) | 0);
   } else {
     const hiFrac = (fh >>> 11) & 0xfffff;
     const loFrac = ((fh << 21) | (fl >>> 11)) >>> 0;
     c.write64(c.eaLo, c.eaHi, loFrac | 0, ((sign << 31) | (e << 20) | hiFrac) | 0);
   }
-  void fBits;
   return true;
 }
 

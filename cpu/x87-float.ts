@@ -97,6 +97,9 @@ export function quietNaN(se: number, hi: number, lo: number, k: number): void {
 /** Unpacked finite nonzero operands: unbiased exponent of the integer bit, normalised significand. */
 let ea = 0, ha = 0, la = 0, eb = 0, hb = 0, lb = 0;
 
+/** unpackTo's result. */
+let eu = 0, hu = 0, lu = 0;
+
 function unpackTo(se: number, hi: number, lo: number): void {
   let e = se & 0x7fff;
   if (e === 0) e = 1; // denormals and pseudo-denormals share the minimum exponent
@@ -116,7 +119,6 @@ function unpackTo(se: number, hi: number, lo: number): void {
   hu = hi >>> 0;
   lu = lo >>> 0;
 }
-let eu = 0, hu = 0, lu = 0;
 
 function unpackA(se: number, hi: number, lo: number): void {
   unpackTo(se, hi, lo);

@@ -671,6 +671,11 @@ function isBig(): boolean {
   return (aS & 0x7fff) >= 16383 + 63 && (aS & 0x7fff) !== 0x7fff;
 }
 
+/** R as the hardware writes it back: a pseudo-denormal (exponent 0, integer bit set) gets exponent 1. */
+function pseudoDenormalToNormal(): void {
+  if ((R.se & 0x7fff) === 0 && (R.hi & 0x80000000) !== 0) R.se |= 1;
+}
+
 /** FPREM (nearest = false) / FPREM1 on ST0, ST1. */
 function fprem(c: Cpu, nearest: boolean): void {
   get(c, 0, false);
@@ -701,8 +706,8 @@ function fprem(c: Cpu, nearest: boolean): void {
   if (ka === K_ZERO || kb === K_INF) {
     R.se = aS;
     R.hi = aH;
-    R.lo = aL;
-    if (ka !== K_ZERO) roundExt(aS, aH, aL);
+    R.lo = aL; // unchanged, denormal or not (no UE even when unmasked: measured)
+    pseudoDenormalToNormal();
     c.fsw &= ~(C0 | C3);
     finish(c, 0);
     return;
@@ -721,7 +726,7 @@ function fprem(c: Cpu, nearest: boolean): void {
       R.se = aS;
       R.hi = aH;
       R.lo = aL;
-      roundExt(aS, aH, aL);
+      roundExt(aS, aH, aL); // exact, but a denormal meets unmasked UE here (measured)
       finish(c, 0);
       return;
     }
@@ -1122,8 +1127,10 @@ function d9f8(c: Cpu, k: number): void {
           R.hi = ka === K_ZERO || bneg ? 0 : 0x80000000;
           R.lo = 0;
         }
-      } else if (ka === K_ZERO || ka === K_INF) {
-        if (isDenormal(bS, bH, bL)) X.flags |= DE;
+      } else if (ka === K_ZERO || ka === K_INF || kb === K_ZERO) {
+        // Nothing to scale (2^0 included: a denormal stays as it is, even with UE unmasked).
+        if (isDenormal(bS, bH, bL) || (kb === K_ZERO && isDenormal(aS, aH, aL))) X.flags |= DE;
+        if (denormalStop(c)) return commit(c);
         R.se = aS;
         R.hi = aH;
         R.lo = aL;

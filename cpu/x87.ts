@@ -1134,6 +1134,7 @@ function d9f8(c: Cpu, k: number): void {
         R.se = aS;
         R.hi = aH;
         R.lo = aL;
+        pseudoDenormalToNormal();
       } else {
         if (isDenormal(aS, aH, aL) || isDenormal(bS, bH, bL)) X.flags |= DE;
         if (denormalStop(c)) return commit(c);

@@ -402,27 +402,40 @@ const ca = new Float64Array(4);
 const cb = new Float64Array(4);
 const limbs = new Float64Array(16);
 
+/** limbs packed into 32-bit words (little-endian) by limbsToW. */
+const words = new Int32Array(8);
+let nWords = 0;
+
+/** The 32 bits of `words` whose top bit is bit `pos` (bits below 0 read as zero). */
+function bitsAt(pos: number): number {
+  const low = pos - 31;
+  if (low >= 0) {
+    const q = low >> 5;
+    const r = low & 31;
+    const hi = r !== 0 && q + 1 < nWords ? words[q + 1] << (32 - r) : 0;
+    return ((words[q] >>> r) | hi) >>> 0;
+  }
+  return low <= -32 ? 0 : (words[0] << -low) >>> 0;
+}
+
 /** Takes the top 96 bits of limbs[0..n) (16-bit, little-endian) into w with sticky; returns msb index. */
 function limbsToW(n: number): number {
-  let top = n - 1;
-  while (top > 0 && limbs[top] === 0) top--;
-  const msb = top * 16 + 31 - Math.clz32(limbs[top]);
-  w0 = w1 = w2 = 0;
-  let sticky = 0;
-  // Bit k of the number lands at position 95 - (msb - k) of w.
-  for (let l = 0; l <= top; l++) {
-    const v = limbs[l];
-    if (v === 0) continue;
-    for (let b = 0; b < 16; b++) {
-      if (((v >>> b) & 1) === 0) continue;
-      const pos = 95 - (msb - (l * 16 + b));
-      if (pos < 0) sticky = 1;
-      else if (pos >= 64) w0 = (w0 | (1 << (pos - 64))) >>> 0;
-      else if (pos >= 32) w1 = (w1 | (1 << (pos - 32))) >>> 0;
-      else w2 = (w2 | (1 << pos)) >>> 0;
-    }
+  nWords = (n + 1) >> 1;
+  for (let j = 0; j < nWords; j++) words[j] = limbs[2 * j] | ((2 * j + 1 < n ? limbs[2 * j + 1] : 0) << 16);
+  let t = nWords - 1;
+  while (t > 0 && words[t] === 0) t--;
+  const msb = t * 32 + 31 - Math.clz32(words[t]);
+  w0 = bitsAt(msb);
+  w1 = bitsAt(msb - 32);
+  w2 = bitsAt(msb - 64);
+  // Everything below the 96 bits taken is sticky.
+  const low = msb - 95;
+  if (low > 0) {
+    const q = low >> 5;
+    let sticky = words[q] & ((1 << (low & 31)) - 1);
+    for (let j = 0; j < q; j++) sticky |= words[j];
+    if (sticky !== 0) w2 = (w2 | 1) >>> 0;
   }
-  if (sticky !== 0) w2 = (w2 | 1) >>> 0;
   return msb;
 }
 
@@ -502,7 +515,8 @@ export function div(sa: number, hA: number, lA: number, sb: number, hB: number, 
     e--;
   }
   w0 = w1 = w2 = 0;
-  for (let k = 0; k < 96; k++) {
+  // 66 quotient bits (64 + guard + round) and the remainder as sticky are enough to round.
+  for (let k = 0; k < 66; k++) {
     if (rh > hb || (rh === hb && rl >= lb)) {
       rl -= lb;
       rh -= hb;

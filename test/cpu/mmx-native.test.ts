@@ -2,6 +2,7 @@
  * MMX against the host CPU: every MMX form (and the SSE/SSE2/SSSE3 forms on MMX registers) on
  * random states, comparing the whole x87/MMX state (TOP, tags, exponent fields), XMM, MXCSR,
  * memory, flags and AX byte for byte.
+ * TENDER_ORACLE_SCALE/TENDER_ORACLE_SEED widen the hunt; X87_REPORT=file writes every mismatch.
  */
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

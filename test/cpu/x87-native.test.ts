@@ -3,6 +3,7 @@
  * pseudo-denormals, unsupported encodings, infinities, NaNs, extreme exponents, all precision and
  * rounding controls, some unmasked exceptions), comparing registers, FSW, FCW, tags, memory,
  * flags and AX byte for byte. Transcendental forms are compared within 2^-50 relative.
+ * TENDER_ORACLE_SCALE/TENDER_ORACLE_SEED widen the hunt; X87_REPORT=file writes every mismatch.
  */
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

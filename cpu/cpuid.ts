@@ -47,7 +47,7 @@ function featureWord(leaf: number, subleaf: number, reg: number): number {
 }
 
 // The integer core, system and SSE/SSE2 features implemented in this directory.
-advertise(1, 0, EDX, 0); // FPU (x87, double precision internally: see x87.ts)
+advertise(1, 0, EDX, 0); // FPU (x87 with exact 80-bit registers)
 advertise(1, 0, EDX, 4); // TSC
 advertise(1, 0, EDX, 5); // MSR
 advertise(1, 0, EDX, 6); // PAE

@@ -3,7 +3,6 @@
  * as 80-bit values, and XMM0–15. Used by FXSAVE/FXRSTOR and by the Processor API.
  */
 import type { CpuState } from './state.js';
-import { doubleToExt, extToDouble } from './x87-format.js';
 
 /** MXCSR bits this processor supports (DAZ included). */
 export const MXCSR_MASK = 0xffff;
@@ -17,7 +16,12 @@ export function fxsaveImage(s: CpuState, out: Uint8Array): void {
   v.setUint32(24, s.mxcsr, true);
   v.setUint32(28, MXCSR_MASK, true);
   const top = (s.fsw >> 11) & 7;
-  for (let k = 0; k < 8; k++) doubleToExt(s.fpr[(top + k) & 7], out, 32 + k * 16);
+  for (let k = 0; k < 8; k++) {
+    const p = (top + k) & 7;
+    v.setUint32(32 + k * 16, s.fpLo[p], true);
+    v.setUint32(36 + k * 16, s.fpHi[p], true);
+    v.setUint16(40 + k * 16, s.fpSe[p], true);
+  }
   out.set(s.x8.subarray(0, 256), 160);
 }
 
@@ -31,7 +35,12 @@ export function fxrstorImage(s: CpuState, img: Uint8Array): boolean {
   s.ftw = v.getUint8(4);
   s.mxcsr = mxcsr;
   const top = (s.fsw >> 11) & 7;
-  for (let k = 0; k < 8; k++) s.fpr[(top + k) & 7] = extToDouble(img, 32 + k * 16);
+  for (let k = 0; k < 8; k++) {
+    const p = (top + k) & 7;
+    s.fpLo[p] = v.getUint32(32 + k * 16, true);
+    s.fpHi[p] = v.getUint32(36 + k * 16, true);
+    s.fpSe[p] = v.getUint16(40 + k * 16, true);
+  }
   s.x8.set(img.subarray(160, 416), 0);
   return true;
 }

@@ -21,6 +21,7 @@ import './sse-convert.js';
 import './sse-int.js';
 import './sse-state.js';
 import './x87.js';
+import './mmx.js';
 import './syscall.js';
 import './sse3.js';
 import './ssse3.js';

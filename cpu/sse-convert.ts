@@ -27,7 +27,7 @@ const TWO31 = 2147483648;
 const TWO63 = 9223372036854775808;
 
 /** Float value → int32 with IE/PE; the indefinite value on overflow or NaN. */
-function toInt32(c: Cpu, v: number, truncate: boolean): number {
+export function toInt32(c: Cpu, v: number, truncate: boolean): number {
   if (v !== v) {
     mxcsrRaise(MX_IE);
     return 0x80000000 | 0;

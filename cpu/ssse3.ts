@@ -1,7 +1,7 @@
 /**
  * SSSE3 on XMM registers (66 0F 38 00–0B, 1C–1E and 66 0F 3A 0F): PSHUFB, PHADDW/D/SW,
  * PHSUBW/D/SW, PMADDUBSW, PMULHRSW, PSIGNB/W/D, PABSB/W/D, PALIGNR.
- * The MMX-register forms (no 66 prefix) are not implemented, as this core has no MMX: they #UD.
+ * The MMX-register forms (no 66 prefix) are in mmx.ts.
  */
 import { advertise, ECX } from './cpuid.js';
 import type { Cpu } from './cpu.js';

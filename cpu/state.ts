@@ -130,8 +130,10 @@ export class CpuState {
   fcw = 0x37f;
   fsw = 0;
   ftw = 0;
-  /** x87 physical registers R0..R7 as doubles (see x87.ts for the precision trade-off). */
-  readonly fpr = new Float64Array(8);
+  /** x87 physical registers R0..R7, 80-bit: sign/exponent, significand high and low words. */
+  readonly fpSe = new Uint16Array(8);
+  readonly fpHi = new Uint32Array(8);
+  readonly fpLo = new Uint32Array(8);
 
   constructor(memory: GuestMemory) {
     this.memory = memory;

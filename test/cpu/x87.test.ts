@@ -1,9 +1,10 @@
 /**
- * x87 basics: loads/stores in every format, arithmetic, compares, control words, and gcc's
- * long double code (values chosen to be exact in double precision, see cpu/x87.ts).
+ * x87 basics: loads/stores in every format, arithmetic, compares, control words, 80-bit
+ * precision and precision control, #MF, the FXSAVE view, and gcc's long double code.
+ * (x87-native.test.ts compares every form with the host.)
  */
 import { describe, expect, it } from 'vitest';
-import { CODE_BASE, compileC, createMachine, DATA_BASE, load, RAX, RBX, RCX, RDX, runAsm, runUntilStop, StopReason, type Machine } from './long-mode-harness.js';
+import { CODE_BASE, compileC, createMachine, DATA_BASE, load, RAX, RBX, RCX, RDX, runAsm, runUntilStop, setGate, StopReason, type Machine } from './long-mode-harness.js';
 
 const D = DATA_BASE;
 
@@ -84,5 +85,36 @@ describe('x87', () => {
     const s = 1.5 - 2.25 + 1024 + 3;
     const p = 1.5 * -2.25 * 1024 * 3;
     expect(Number(BigInt.asIntN(32, m.cpu.getGpr(RAX)))).toBe(Math.trunc(s * 4) * 1000 + Math.trunc(p / 3) + 7000000);
+  });
+
+  it('keeps 64-bit significands and rounds to FCW.PC', () => {
+    const m = run(
+      `fld1\nfildl ${D}\nfdivrp\nfld %st(0)\nfstpt ${D + 0x10}\n` +
+        `movw $0x007f, ${D + 4}\nfldcw ${D + 4}\nfld1\nfildl ${D}\nfdivrp\nfstpt ${D + 0x20}`,
+      (mm) => mm.mem.view.setInt32(D, 3, true),
+    );
+    const v = m.mem.view;
+    // 1/3 = 0x3FFD AAAA AAAA AAAA AAAB (64 bits, nearest); with PC = 24 bits: AAAA AB00 0000 0000.
+    expect(v.getBigUint64(D + 0x10, true)).toBe(0xaaaaaaaaaaaaaaabn);
+    expect(v.getUint16(D + 0x18, true)).toBe(0x3ffd);
+    expect(v.getBigUint64(D + 0x20, true)).toBe(0xaaaaab0000000000n);
+    // The debugger's FXSAVE view holds the exact register (ST0 at offset 32).
+    const fx = m.cpu.getFxsave();
+    const fxv = new DataView(fx.buffer, fx.byteOffset, fx.byteLength);
+    expect(fxv.getBigUint64(32, true)).toBe(0xaaaaaaaaaaaaaaabn);
+    expect(fxv.getUint16(40, true)).toBe(0x3ffd);
+  });
+
+  it('raises #MF on the next waiting instruction after an unmasked exception', () => {
+    const handler = CODE_BASE + 0x800;
+    const { m, stop } = runAsm(
+      `movw $0x037b, ${D}\nfldcw ${D}\nfldz\nfld1\nfdiv %st(1), %st\nfnstsw %ax\nmov $1, %ebx\nfwait\nmov $2, %ebx\nhlt\n` +
+        `.org ${0x800}\nmov $16, %ecx\nhlt\n`,
+      (mm) => setGate(mm, 16, handler),
+    );
+    expect(stop).toBe(StopReason.Halted);
+    expect(m.cpu.getGpr(RCX)).toBe(16n); // #MF delivered
+    expect(m.cpu.getGpr(RBX)).toBe(1n); // at the FWAIT, not before
+    expect(m.cpu.getGpr(RAX) & 0x84n).toBe(0x84n); // ES and ZE were set by the FDIV
   });
 });

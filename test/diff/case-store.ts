@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { defaultGpr, defaultXmmByte, type CaseInput, type CaseOutput, type DiffCase } from './case.js';
+import { defaultGpr, defaultMm, defaultXmmByte, MMX_FTW, type CaseInput, type CaseOutput, type DiffCase } from './case.js';
 
 export const CASES_DIR = fileURLToPath(new URL('./cases/', import.meta.url));
 const DEFAULT_MXCSR = 0x1f80;
@@ -21,7 +21,20 @@ interface StoredLine {
   s: number;
   x?: Record<string, string>;
   p?: [number, string];
-  o: { v?: number; rip?: number; g?: Record<string, string>; fl?: number; mx?: number; x?: Record<string, string>; m?: Array<[number, string]> };
+  /** MM registers not at their defaults. */
+  mm?: Record<string, string>;
+  o: {
+    v?: number;
+    rip?: number;
+    g?: Record<string, string>;
+    fl?: number;
+    mx?: number;
+    x?: Record<string, string>;
+    m?: Array<[number, string]>;
+    mm?: Record<string, string>;
+    /** Abridged x87 tag word when not all-valid. */
+    tw?: number;
+  };
 }
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -41,11 +54,11 @@ function changedGprs(values: bigint[], from: bigint[]): Record<string, string> |
   return Object.keys(out).length ? out : undefined;
 }
 
-function changedXmm(values: Uint8Array, from: Uint8Array): Record<string, string> | undefined {
+function changedXmm(values: Uint8Array, from: Uint8Array, count = 16, width = 16): Record<string, string> | undefined {
   const out: Record<string, string> = {};
-  for (let r = 0; r < 16; r++) {
-    const reg = values.subarray(r * 16, r * 16 + 16);
-    if (hex(reg) !== hex(from.subarray(r * 16, r * 16 + 16))) out[r] = hex(reg);
+  for (let r = 0; r < count; r++) {
+    const reg = values.subarray(r * width, r * width + width);
+    if (hex(reg) !== hex(from.subarray(r * width, r * width + width))) out[r] = hex(reg);
   }
   return Object.keys(out).length ? out : undefined;
 }
@@ -76,6 +89,8 @@ export function encodeCase({ input, expected }: DiffCase): StoredLine {
   const x = changedXmm(input.xmm, defaultXmm());
   if (x) line.x = x;
   if (input.patch.length) line.p = [input.patchOffset, hex(input.patch)];
+  const mm = changedXmm(input.mm, defaultMm(), 8, 8);
+  if (mm) line.mm = mm;
   const o = line.o;
   if (expected.vector !== -1) {
     o.v = expected.vector;
@@ -89,6 +104,9 @@ export function encodeCase({ input, expected }: DiffCase): StoredLine {
   const ox = changedXmm(expected.xmm, input.xmm);
   if (ox) o.x = ox;
   if (expected.memory.length) o.m = memoryRuns(expected.memory);
+  const omm = changedXmm(expected.mm, input.mm, 8, 8);
+  if (omm) o.mm = omm;
+  if (expected.ftw !== MMX_FTW) o.tw = expected.ftw;
   return line;
 }
 
@@ -106,7 +124,9 @@ export function decodeCase(line: StoredLine): DiffCase {
     xmm,
     patchOffset: line.p?.[0] ?? 0,
     patch: line.p ? unhex(line.p[1]) : new Uint8Array(0),
+    mm: defaultMm(),
   };
+  for (const [r, v] of Object.entries(line.mm ?? {})) input.mm.set(unhex(v), Number(r) * 8);
   const o = line.o;
   const outXmm = new Uint8Array(xmm);
   for (const [r, v] of Object.entries(o.x ?? {})) outXmm.set(unhex(v), Number(r) * 16);
@@ -120,7 +140,10 @@ export function decodeCase(line: StoredLine): DiffCase {
     mxcsr: o.mx ?? input.mxcsr,
     xmm: outXmm,
     memory,
+    mm: new Uint8Array(input.mm),
+    ftw: o.tw ?? MMX_FTW,
   };
+  for (const [r, v] of Object.entries(o.mm ?? {})) expected.mm.set(unhex(v), Number(r) * 8);
   return { input, expected };
 }
 

@@ -37,6 +37,8 @@ export interface CaseInput {
   /** Bytes laid over the fill at `patchOffset`, so memory operands get edge values too. */
   patchOffset: number;
   patch: Uint8Array;
+  /** MM0..7, 8 bytes each (the x87 unit starts in MMX state: TOP 0, all tags valid). */
+  mm: Uint8Array;
 }
 
 export interface CaseOutput {
@@ -49,6 +51,9 @@ export interface CaseOutput {
   xmm: Uint8Array;
   /** Data-area bytes that changed: [offset, new value]. */
   memory: Array<[number, number]>;
+  /** MM0..7 after the instruction, and the abridged x87 tag word (EMMS empties it). */
+  mm: Uint8Array;
+  ftw: number;
 }
 
 export interface DiffCase {
@@ -64,6 +69,19 @@ export function defaultGpr(index: number): bigint {
 export function defaultXmmByte(register: number, byte: number): number {
   return (0x40 + register * 16 + byte) & 0xff;
 }
+
+export function defaultMmByte(register: number, byte: number): number {
+  return (0x90 + register * 8 + byte) & 0xff;
+}
+
+export function defaultMm(): Uint8Array {
+  const mm = new Uint8Array(64);
+  for (let r = 0; r < 8; r++) for (let b = 0; b < 8; b++) mm[r * 8 + b] = defaultMmByte(r, b);
+  return mm;
+}
+
+/** The abridged tag word in MMX state: all registers valid. */
+export const MMX_FTW = 0xff;
 
 /** The data area's initial content: xorshift32 words. The native runner has the same function. */
 export function fillData(target: Uint8Array, seed: number): void {

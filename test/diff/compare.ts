@@ -3,7 +3,7 @@
  * undefined (per iced-x86), and renders mismatches readably (disassembly, inputs, differences).
  */
 import { Code, Decoder, DecoderOptions, Formatter, FormatterSyntax, Mnemonic, OpKind, RflagsBits } from 'iced-x86';
-import { defaultGpr, defaultXmmByte, CODE_ENTRY, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF, STATUS_FLAGS, type CaseInput, type CaseOutput } from './case.js';
+import { defaultGpr, defaultMmByte, defaultXmmByte, CODE_ENTRY, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF, STATUS_FLAGS, type CaseInput, type CaseOutput } from './case.js';
 
 const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 const ICED_TO_RFLAGS: Array<[number, number]> = [
@@ -97,6 +97,12 @@ export function compareOutputs(input: CaseInput, expected: CaseOutput, actual: C
     const a = actual.xmm.subarray(r * 16, r * 16 + 16);
     if (hexBytes(e) !== hexBytes(a)) diffs.push(`xmm${r}: host ${hexBytes(e)}, ours ${hexBytes(a)}`);
   }
+  for (let r = 0; r < 8; r++) {
+    const e = expected.mm.subarray(r * 8, r * 8 + 8);
+    const a = actual.mm.subarray(r * 8, r * 8 + 8);
+    if (hexBytes(e) !== hexBytes(a)) diffs.push(`mm${r}: host ${hexBytes(e)}, ours ${hexBytes(a)}`);
+  }
+  if (expected.ftw !== actual.ftw) diffs.push(`x87 tags: host 0x${expected.ftw.toString(16)}, ours 0x${actual.ftw.toString(16)}`);
   const mem = (m: Array<[number, number]>): string => m.map(([o, v]) => `${o.toString(16)}=${v.toString(16).padStart(2, '0')}`).join(' ');
   if (mem(expected.memory) !== mem(actual.memory)) diffs.push(`memory: host [${mem(expected.memory)}], ours [${mem(actual.memory)}]`);
   return diffs;
@@ -109,6 +115,10 @@ export function describeInput(input: CaseInput): string {
     .concat(Array.from({ length: 16 }, (_, r) => {
       const bytes = input.xmm.subarray(r * 16, r * 16 + 16);
       return bytes.every((b, i) => b === defaultXmmByte(r, i)) ? '' : `xmm${r}=${hexBytes(bytes)}`;
+    }))
+    .concat(Array.from({ length: 8 }, (_, r) => {
+      const bytes = input.mm.subarray(r * 8, r * 8 + 8);
+      return bytes.every((b, i) => b === defaultMmByte(r, i)) ? '' : `mm${r}=${hexBytes(bytes)}`;
     }))
     .filter(Boolean)
     .join(' ');

@@ -12,7 +12,7 @@ import { describe, expect, test } from 'vitest';
 import '../../cpu/cpu.js';
 import { decode, type CodeSource } from '../../cpu/decoder.js';
 import type { Insn } from '../../cpu/insn.js';
-import { defaultGpr, DATA_BASE, type CaseInput } from './case.js';
+import { defaultGpr, defaultMm, DATA_BASE, type CaseInput } from './case.js';
 import { EmulatorRunner } from './emulator.js';
 import { CI_FORMS } from './forms.js';
 import { Rng } from './rng.js';
@@ -39,6 +39,7 @@ function executeOnce(bytes: Uint8Array): number {
     xmm: new Uint8Array(256),
     patchOffset: 0,
     patch: new Uint8Array(0),
+    mm: defaultMm(),
   };
   try {
     return emulator.run(input).vector;

@@ -6,7 +6,7 @@
  */
 import { StopReason } from '../../cpu/interface.js';
 import { PD, PML4, createMachine, load, type Machine } from '../cpu/long-mode-harness.js';
-import { CODE_ENTRY, CODE_PAGE, DATA_BASE, DATA_SIZE, initialData, type CaseInput, type CaseOutput } from './case.js';
+import { CODE_ENTRY, CODE_PAGE, DATA_BASE, DATA_SIZE, initialData, MMX_FTW, type CaseInput, type CaseOutput } from './case.js';
 
 /** Guest memory must reach the data area; 2 MiB multiples (harness rule). */
 const MEMORY_SIZE = DATA_BASE + 0x20_0000;
@@ -15,6 +15,8 @@ const PT_CODE = 0x10_000;
 const PT_DATA = 0x11_000;
 const FXSAVE_MXCSR = 24;
 const FXSAVE_XMM0 = 160;
+const FXSAVE_FTW = 4;
+const FXSAVE_ST0 = 32;
 const INT3_FILL = 0xcc;
 
 export class EmulatorRunner {
@@ -50,12 +52,21 @@ export class EmulatorRunner {
     const fxView = new DataView(fx.buffer);
     fxView.setUint32(FXSAVE_MXCSR, input.mxcsr, true);
     fx.set(input.xmm, FXSAVE_XMM0);
+    // MMX state, as the native runner leaves it: FCW default, TOP 0, all tags valid, MMn with
+    // an all-ones exponent.
+    fxView.setUint16(0, 0x37f, true);
+    fxView.setUint16(2, 0, true);
+    fx[FXSAVE_FTW] = MMX_FTW;
+    for (let r = 0; r < 8; r++) {
+      fx.set(input.mm.subarray(r * 8, r * 8 + 8), FXSAVE_ST0 + 16 * r);
+      fxView.setUint16(FXSAVE_ST0 + 16 * r + 8, 0xffff, true);
+    }
     cpu.setFxsave(fx);
 
     const stop = cpu.run(1);
     if (stop === StopReason.Exception) {
       cpu.discardPendingException();
-      return { vector: cpu.stopInfo.vector, gpr: [], rip: 0n, rflags: 0, mxcsr: 0, xmm: new Uint8Array(256), memory: [] };
+      return { vector: cpu.stopInfo.vector, gpr: [], rip: 0n, rflags: 0, mxcsr: 0, xmm: new Uint8Array(256), memory: [], mm: new Uint8Array(64), ftw: 0 };
     }
     if (stop !== StopReason.BudgetExhausted) throw new Error(`CPU stopped with reason ${stop}, not after one instruction`);
     const gpr: bigint[] = [];
@@ -72,6 +83,15 @@ export class EmulatorRunner {
       mxcsr: new DataView(after.buffer).getUint32(FXSAVE_MXCSR, true),
       xmm: after.slice(FXSAVE_XMM0, FXSAVE_XMM0 + 256),
       memory,
+      mm: mmOf(after),
+      ftw: after[FXSAVE_FTW]!,
     };
   }
+}
+
+/** MM0..7 from an FXSAVE image taken with TOP = 0 (ST(i) is then physical register i). */
+function mmOf(fx: Uint8Array): Uint8Array {
+  const mm = new Uint8Array(64);
+  for (let r = 0; r < 8; r++) mm.set(fx.subarray(FXSAVE_ST0 + 16 * r, FXSAVE_ST0 + 16 * r + 8), r * 8);
+  return mm;
 }

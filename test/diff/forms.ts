@@ -8,7 +8,8 @@
  * KNOWN_MISMATCH: real differences from the host, i.e. CPU bugs, kept out of CI until fixed.
  * Forms the generator does not build at all are listed with reasons in generate.ts
  * (EXCLUDED_FORMS and `whyNotCandidate`): privileged, port I/O, far transfers, indirect
- * branches, segment loads, host-dependent state, x87/MMX/VEX/EVEX and feature sets beyond SSE4.2.
+ * branches, segment loads, host-dependent state, x87 (compared against the host by
+ * test/cpu/x87-native.test.ts instead), VEX/EVEX and feature sets beyond SSE4.2.
  *
  * When our CPU changes, `DIFF_LONG=1 npx vitest run test/diff/cpu-diff.test.ts` surveys every
  * candidate form and prints which lists each belongs in; then `DIFF_REGEN=1` rewrites the store.
@@ -28,7 +29,7 @@ export const KNOWN_MISMATCH: Record<string, string> = {};
 /** Forms the host runs but our CPU does not implement (it raises #UD). */
 export const NOT_IMPLEMENTED: readonly string[] = [];
 
-/** Forms replayed in CI (837). */
+/** Forms replayed in CI (1030). */
 export const CI_FORMS: readonly string[] = [
   'Add_rm8_r8', 'Add_rm16_r16', 'Add_rm32_r32', 'Add_rm64_r64',
   'Add_r8_rm8', 'Add_r16_rm16', 'Add_r32_rm32', 'Add_r64_rm64',
@@ -271,4 +272,31 @@ export const CI_FORMS: readonly string[] = [
   'Dppd_xmm_xmmm128_imm8', 'Mpsadbw_xmm_xmmm128_imm8', 'Pcmpestrm_xmm_xmmm128_imm8',
   'Pcmpestrm64_xmm_xmmm128_imm8', 'Pcmpestri_xmm_xmmm128_imm8', 'Pcmpestri64_xmm_xmmm128_imm8',
   'Pcmpistrm_xmm_xmmm128_imm8', 'Pcmpistri_xmm_xmmm128_imm8',
+  // MMX, and the SSE/SSE2/SSSE3 forms on MMX registers.
+  'Cvtpi2ps_xmm_mmm64', 'Cvtpi2pd_xmm_mmm64', 'Cvttps2pi_mm_xmmm64', 'Cvttpd2pi_mm_xmmm128',
+  'Cvtps2pi_mm_xmmm64', 'Cvtpd2pi_mm_xmmm128', 'Punpcklbw_mm_mmm32', 'Punpcklwd_mm_mmm32',
+  'Punpckldq_mm_mmm32', 'Packsswb_mm_mmm64', 'Pcmpgtb_mm_mmm64', 'Pcmpgtw_mm_mmm64',
+  'Pcmpgtd_mm_mmm64', 'Packuswb_mm_mmm64', 'Punpckhbw_mm_mmm64', 'Punpckhwd_mm_mmm64',
+  'Punpckhdq_mm_mmm64', 'Packssdw_mm_mmm64', 'Movd_mm_rm32', 'Movq_mm_rm64',
+  'Movq_mm_mmm64', 'Pshufw_mm_mmm64_imm8', 'Psrlw_mm_imm8', 'Psraw_mm_imm8',
+  'Psllw_mm_imm8', 'Psrld_mm_imm8', 'Psrad_mm_imm8', 'Pslld_mm_imm8',
+  'Psrlq_mm_imm8', 'Psllq_mm_imm8', 'Pcmpeqb_mm_mmm64', 'Pcmpeqw_mm_mmm64',
+  'Pcmpeqd_mm_mmm64', 'Emms', 'Movd_rm32_mm', 'Movq_rm64_mm',
+  'Movq_mmm64_mm', 'Pinsrw_mm_r32m16_imm8', 'Pinsrw_mm_r64m16_imm8', 'Pextrw_r32_mm_imm8',
+  'Pextrw_r64_mm_imm8', 'Psrlw_mm_mmm64', 'Psrld_mm_mmm64', 'Psrlq_mm_mmm64',
+  'Paddq_mm_mmm64', 'Pmullw_mm_mmm64', 'Movq2dq_xmm_mm', 'Movdq2q_mm_xmm',
+  'Pmovmskb_r32_mm', 'Pmovmskb_r64_mm', 'Psubusb_mm_mmm64', 'Psubusw_mm_mmm64',
+  'Pminub_mm_mmm64', 'Pand_mm_mmm64', 'Paddusb_mm_mmm64', 'Paddusw_mm_mmm64',
+  'Pmaxub_mm_mmm64', 'Pandn_mm_mmm64', 'Pavgb_mm_mmm64', 'Psraw_mm_mmm64',
+  'Psrad_mm_mmm64', 'Pavgw_mm_mmm64', 'Pmulhuw_mm_mmm64', 'Pmulhw_mm_mmm64',
+  'Movntq_m64_mm', 'Psubsb_mm_mmm64', 'Psubsw_mm_mmm64', 'Pminsw_mm_mmm64',
+  'Por_mm_mmm64', 'Paddsb_mm_mmm64', 'Paddsw_mm_mmm64', 'Pmaxsw_mm_mmm64',
+  'Pxor_mm_mmm64', 'Psllw_mm_mmm64', 'Pslld_mm_mmm64', 'Psllq_mm_mmm64',
+  'Pmuludq_mm_mmm64', 'Pmaddwd_mm_mmm64', 'Psadbw_mm_mmm64', 'Psubb_mm_mmm64',
+  'Psubw_mm_mmm64', 'Psubd_mm_mmm64', 'Psubq_mm_mmm64', 'Paddb_mm_mmm64',
+  'Paddw_mm_mmm64', 'Paddd_mm_mmm64', 'Pshufb_mm_mmm64', 'Phaddw_mm_mmm64',
+  'Phaddd_mm_mmm64', 'Phaddsw_mm_mmm64', 'Pmaddubsw_mm_mmm64', 'Phsubw_mm_mmm64',
+  'Phsubd_mm_mmm64', 'Phsubsw_mm_mmm64', 'Psignb_mm_mmm64', 'Psignw_mm_mmm64',
+  'Psignd_mm_mmm64', 'Pmulhrsw_mm_mmm64', 'Pabsb_mm_mmm64', 'Pabsw_mm_mmm64',
+  'Pabsd_mm_mmm64', 'Palignr_mm_mmm64_imm8',
 ];

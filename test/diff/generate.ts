@@ -33,6 +33,7 @@ import {
   STACK_TOP,
   STATUS_FLAGS,
   defaultGpr,
+  defaultMm,
   defaultXmmByte,
   type CaseInput,
 } from './case.js';
@@ -60,6 +61,7 @@ const ALLOWED_FEATURES = new Set<CpuidFeature>([
   CpuidFeature.LZCNT,
   CpuidFeature.BMI1,
   CpuidFeature.MOVBE,
+  CpuidFeature.MMX,
 ]);
 
 /**
@@ -130,6 +132,9 @@ const SUPPORTED_KINDS = new Set<OpCodeOperandKind>([
   OpCodeOperandKind.xmm_reg,
   OpCodeOperandKind.xmm_rm,
   OpCodeOperandKind.xmm_or_mem,
+  OpCodeOperandKind.mm_reg,
+  OpCodeOperandKind.mm_rm,
+  OpCodeOperandKind.mm_or_mem,
   OpCodeOperandKind.br64_1,
   OpCodeOperandKind.br64_4,
   OpCodeOperandKind.es_rDI,
@@ -192,6 +197,8 @@ const GPR32: Register[] = [];
 const GPR16: Register[] = [];
 const GPR8: Register[] = [];
 const XMM: Register[] = [];
+const MM: Register[] = [];
+for (let i = 0; i < 8; i++) MM.push(Register[`MM${i}` as keyof typeof Register]);
 for (let i = 0; i < 16; i++) {
   const n = i < 8 ? GPR_NAMES[i]!.slice(1) : null;
   GPR64.push(Register[(i < 8 ? GPR_NAMES[i]! : `R${i}`) as keyof typeof Register]);
@@ -203,8 +210,8 @@ GPR8.push(Register.AL, Register.CL, Register.DL, Register.BL, Register.SPL, Regi
 for (let i = 8; i < 16; i++) GPR8.push(Register[`R${i}L` as keyof typeof Register]);
 const HIGH8 = [Register.AH, Register.CH, Register.DH, Register.BH];
 
-/** Where a register lives: GPR index, byte shift within it and width in bits; or an XMM index. */
-export function registerLocation(reg: Register): { gpr: number; shift: number; bits: number } | { xmm: number } | null {
+/** Where a register lives: GPR index, byte shift within it and width in bits; or an XMM/MM index. */
+export function registerLocation(reg: Register): { gpr: number; shift: number; bits: number } | { xmm: number } | { mm: number } | null {
   let i = GPR64.indexOf(reg);
   if (i >= 0) return { gpr: i, shift: 0, bits: 64 };
   if ((i = GPR32.indexOf(reg)) >= 0) return { gpr: i, shift: 0, bits: 32 };
@@ -212,6 +219,7 @@ export function registerLocation(reg: Register): { gpr: number; shift: number; b
   if ((i = GPR8.indexOf(reg)) >= 0) return { gpr: i, shift: 0, bits: 8 };
   if ((i = HIGH8.indexOf(reg)) >= 0) return { gpr: i, shift: 8, bits: 8 };
   if ((i = XMM.indexOf(reg)) >= 0) return { xmm: i };
+  if ((i = MM.indexOf(reg)) >= 0) return { mm: i };
   return null;
 }
 
@@ -345,6 +353,10 @@ function randomRegister(rng: Rng, kind: OpCodeOperandKind): Register | null {
     case OpCodeOperandKind.xmm_rm:
     case OpCodeOperandKind.xmm_or_mem:
       return rng.pick(XMM);
+    case OpCodeOperandKind.mm_reg:
+    case OpCodeOperandKind.mm_rm:
+    case OpCodeOperandKind.mm_or_mem:
+      return rng.pick(MM);
     case OpCodeOperandKind.al:
       return Register.AL;
     case OpCodeOperandKind.ax:
@@ -368,6 +380,7 @@ const MAY_BE_MEMORY = new Set([
   OpCodeOperandKind.r32_reg_mem,
   OpCodeOperandKind.r64_reg_mem,
   OpCodeOperandKind.xmm_or_mem,
+  OpCodeOperandKind.mm_or_mem,
 ]);
 
 type Operand = { t: 'Reg'; reg: Register } | { t: 'Mem'; mem: MemoryOperand } | { t: 'Imm'; value: bigint; signed: boolean };
@@ -462,6 +475,7 @@ function assignState(rng: Rng, form: string, instruction: Instruction, bytes: Ui
   for (let i = 0; i < 16; i++) gpr.push(defaultGpr(i));
   const xmm = new Uint8Array(256);
   for (let r = 0; r < 16; r++) for (let b = 0; b < 16; b++) xmm[r * 16 + b] = defaultXmmByte(r, b);
+  const mm = defaultMm();
 
   const info = infoFactory.info(instruction);
   const usedRegisters = info.usedRegisters() as Array<{ register: Register; free(): void }>;
@@ -470,6 +484,7 @@ function assignState(rng: Rng, form: string, instruction: Instruction, bytes: Ui
   for (const used of usedRegisters) {
     const where = registerLocation(used.register);
     if (where && 'gpr' in where) gpr[where.gpr] = edgeRegister(rng);
+    else if (where && 'mm' in where) mm.set(edgeVector(rng).subarray(0, 8), where.mm * 8);
     else if (where) {
       xmm.set(edgeVector(rng), where.xmm * 16);
       usesSse = true;
@@ -553,6 +568,7 @@ function assignState(rng: Rng, form: string, instruction: Instruction, bytes: Ui
     xmm,
     patchOffset,
     patch,
+    mm,
   };
 }
 

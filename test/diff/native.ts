@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { CaseInput, CaseOutput } from './case.js';
 
 const SOURCE = fileURLToPath(new URL('./native/runner.c', import.meta.url));
-const IN_SIZE = 440;
-const OUT_SIZE = 1448;
+const IN_SIZE = 504;
+const OUT_SIZE = 1520;
 const MAX_DIFF = 256;
 /** Cases per runner process: keeps the pipes' buffers a few MB. */
 const BATCH = 4000;
@@ -70,6 +70,7 @@ function encodeInputs(inputs: CaseInput[]): Buffer {
     buffer.writeUInt16LE(input.patchOffset, base + 416);
     buffer[base + 418] = input.patch.length;
     buffer.set(input.patch, base + 420);
+    buffer.set(input.mm, base + 440);
   });
   return buffer;
 }
@@ -90,5 +91,7 @@ function decodeOutput(buffer: Buffer, base: number): CaseOutput {
     mxcsr: buffer.readUInt32LE(base + 152),
     xmm: new Uint8Array(buffer.subarray(base + 160, base + 416)),
     memory,
+    mm: new Uint8Array(buffer.subarray(base + 1448, base + 1512)),
+    ftw: buffer.readUInt32LE(base + 1512),
   };
 }

@@ -44,6 +44,7 @@ struct case_in {
   uint8_t pad0;
   uint8_t patch[16];
   uint32_t pad1;
+  uint8_t mm[8][8];
 };
 
 struct case_out {
@@ -61,18 +62,24 @@ struct case_out {
     uint8_t val;
     uint8_t pad;
   } diff[MAX_DIFF];
+  uint8_t mm[8][8];
+  uint32_t ftw; /* abridged x87 tag word */
+  uint32_t pad2;
 };
 
-_Static_assert(sizeof(struct case_in) == 440, "case_in layout");
-_Static_assert(sizeof(struct case_out) == 1448, "case_out layout");
+_Static_assert(sizeof(struct case_in) == 504, "case_in layout");
+_Static_assert(sizeof(struct case_out) == 1520, "case_out layout");
 
-/* Register image shared with the trampoline: GPRs, RFLAGS, MXCSR, XMM0..15. */
+/* Register image shared with the trampoline: GPRs, RFLAGS, MXCSR, XMM0..15, MM0..7. */
 struct cpu_image {
   uint64_t gpr[16];
   uint64_t rflags;
   uint64_t mxcsr;
   uint8_t xmm[16][16];
+  uint8_t mm[8][8];
 };
+/* The x87/MMX state after the instruction (FXSAVE: tags at 4, registers from 32). */
+uint8_t g_fxsave[512] __attribute__((aligned(16)));
 
 struct cpu_image g_image;
 uint64_t g_host_rsp;
@@ -83,7 +90,8 @@ uint8_t g_scratch_stack[256] __attribute__((aligned(16)));
 void dt_enter(void);
 void dt_exit(void);
 
-/* Offsets: gpr 0, rflags 128, mxcsr 136, xmm 144. */
+/* Offsets: gpr 0, rflags 128, mxcsr 136, xmm 144, mm 400. Loading MM0..7 puts the x87 unit in
+   MMX state (TOP 0, all tags valid); on the way out FXSAVE takes it and EMMS clears it. */
 __asm__(
     ".intel_syntax noprefix\n"
     ".text\n"
@@ -100,6 +108,10 @@ __asm__(
     "  movdqu xmm12, [rip+g_image+336]\n  movdqu xmm13, [rip+g_image+352]\n"
     "  movdqu xmm14, [rip+g_image+368]\n  movdqu xmm15, [rip+g_image+384]\n"
     "  ldmxcsr [rip+g_image+136]\n"
+    "  movq mm0, [rip+g_image+400]\n  movq mm1, [rip+g_image+408]\n"
+    "  movq mm2, [rip+g_image+416]\n  movq mm3, [rip+g_image+424]\n"
+    "  movq mm4, [rip+g_image+432]\n  movq mm5, [rip+g_image+440]\n"
+    "  movq mm6, [rip+g_image+448]\n  movq mm7, [rip+g_image+456]\n"
     "  lea rsp, [rip+g_scratch_stack+256]\n"
     "  push qword ptr [rip+g_image+128]\n"
     "  popfq\n"
@@ -128,6 +140,8 @@ __asm__(
     "  pop qword ptr [rip+g_image+128]\n"
     "  cld\n"
     "  stmxcsr [rip+g_image+136]\n"
+    "  fxsave [rip+g_fxsave]\n"
+    "  emms\n"
     "  movdqu [rip+g_image+144], xmm0\n  movdqu [rip+g_image+160], xmm1\n"
     "  movdqu [rip+g_image+176], xmm2\n  movdqu [rip+g_image+192], xmm3\n"
     "  movdqu [rip+g_image+208], xmm4\n  movdqu [rip+g_image+224], xmm5\n"
@@ -168,6 +182,7 @@ static void on_fault(int sig, siginfo_t *info, void *ctx) {
     g_image.rflags = (uint64_t)uc->uc_mcontext.gregs[REG_EFL];
     g_image.mxcsr = uc->uc_mcontext.fpregs->mxcsr;
     memcpy(g_image.xmm, uc->uc_mcontext.fpregs->_xmm, sizeof g_image.xmm);
+    memcpy(g_fxsave, uc->uc_mcontext.fpregs, sizeof g_fxsave);
     g_fault_vector = -1;
     g_fault_rip = rip - 1;
     siglongjmp(g_fault_jmp, 1);
@@ -240,6 +255,7 @@ int main(void) {
     g_image.rflags = in.rflags;
     g_image.mxcsr = in.mxcsr;
     memcpy(g_image.xmm, in.xmm, sizeof in.xmm);
+    memcpy(g_image.mm, in.mm, sizeof in.mm);
 
     struct itimerval limit = {.it_interval = {0, 0}, .it_value = {0, 200000}};
     struct itimerval off = {.it_interval = {0, 0}, .it_value = {0, 0}};
@@ -256,6 +272,8 @@ int main(void) {
       out.rflags = g_image.rflags;
       out.mxcsr = (uint32_t)g_image.mxcsr;
       memcpy(out.xmm, g_image.xmm, sizeof out.xmm);
+      for (int r = 0; r < 8; r++) memcpy(out.mm[r], g_fxsave + 32 + 16 * r, 8);
+      out.ftw = g_fxsave[4];
     } else if (g_fault_vector == -1) {
       __asm__ volatile("ldmxcsr %0" ::"m"(g_host_mxcsr));
       out.vector = -1;
@@ -264,6 +282,8 @@ int main(void) {
       out.rflags = g_image.rflags;
       out.mxcsr = (uint32_t)g_image.mxcsr;
       memcpy(out.xmm, g_image.xmm, sizeof out.xmm);
+      for (int r = 0; r < 8; r++) memcpy(out.mm[r], g_fxsave + 32 + 16 * r, 8);
+      out.ftw = g_fxsave[4];
     } else {
       __asm__ volatile("ldmxcsr %0" ::"m"(g_host_mxcsr));
       out.vector = g_fault_vector;

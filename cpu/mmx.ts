@@ -1,0 +1,644 @@
+/**
+ * MMX: eight 64-bit registers aliased onto the x87 registers (MMn is the significand of physical
+ * register n; writing it sets that register's sign/exponent to all ones). Every MMX instruction
+ * sets TOP = 0 and marks all tags valid; EMMS empties them.
+ *
+ * The MMX instruction set (MOVD/MOVQ, PADD/PSUB with saturation, multiplies, compares, logic,
+ * shifts, packs, unpacks, EMMS), the SSE integer additions on MMX registers (PAVG, PEXTRW,
+ * PINSRW, PMAX/PMIN, PMOVMSKB, PMULHUW, PSADBW, PSHUFW, MASKMOVQ, MOVNTQ), the SSE2 MMX forms
+ * (PADDQ, PSUBQ, PMULUDQ, MOVDQ2Q, MOVQ2DQ, CVTPI2PS, CVT(T)PS2PI, CVTPI2PD, CVT(T)PD2PI) and
+ * the SSSE3 MMX forms. Operands are copied into a scratch block (D, S, result O), so a
+ * destination that is also a source reads correctly.
+ */
+import { advertise, EDX } from './cpuid.js';
+import type { Cpu } from './cpu.js';
+import { GP, MF, NM, UD } from './fault.js';
+import type { Insn } from './insn.js';
+import { def, defGroup, F_MEM, F_MODRM, F_REG, F_SSE, I_B, range, V_66, V_F2, V_F3 } from './optable.js';
+import { denormIn32, denormIn64, mxcsrBegin, mxcsrCommit, roundResult, sseCheck } from './sse-common.js';
+import { toInt32 } from './sse-convert.js';
+import { CR0_EM, CR0_NE, CR0_TS } from './state.js';
+
+const scratch = new ArrayBuffer(24);
+const b = new Uint8Array(scratch);
+const sb = new Int8Array(scratch);
+const h = new Uint16Array(scratch);
+const sh = new Int16Array(scratch);
+const w = new Int32Array(scratch);
+const f32 = new Float32Array(scratch);
+/** Byte, word and dword offsets of D (destination), S (source) and O (result). */
+const D8 = 0, S8 = 8, O8 = 16;
+const D16 = 0, S16 = 4, O16 = 8;
+const D32 = 0, S32 = 2, O32 = 4;
+
+/** #UD with CR0.EM, #NM with CR0.TS, #MF for a pending x87 exception; then the MMX state. */
+function mmxEnter(c: Cpu): void {
+  if ((c.cr0 & CR0_EM) !== 0) c.raise(UD, -1);
+  if ((c.cr0 & CR0_TS) !== 0) c.raise(NM, -1);
+  if ((c.fsw & 0x80) !== 0 && (c.cr0 & CR0_NE) !== 0) c.raise(MF, -1);
+  c.fsw &= ~0x3800;
+  c.ftw = 0xff;
+}
+
+function loadD(c: Cpu, n: number): void {
+  w[D32] = c.fpLo[n];
+  w[D32 + 1] = c.fpHi[n];
+}
+
+/** The source operand: MM(rm) or 8 bytes of memory. */
+function loadS(c: Cpu, i: Insn): void {
+  if (i.mod === 3) {
+    const n = i.rm & 7;
+    w[S32] = c.fpLo[n];
+    w[S32 + 1] = c.fpHi[n];
+  } else {
+    c.ea(i);
+    w[S32] = c.read64(c.eaLo, c.eaHi);
+    w[S32 + 1] = c.rhi;
+  }
+}
+
+function setMM(c: Cpu, n: number, lo: number, hi: number): void {
+  c.fpLo[n] = lo;
+  c.fpHi[n] = hi;
+  c.fpSe[n] = 0xffff;
+}
+
+function storeO(c: Cpu, n: number): void {
+  setMM(c, n, w[O32], w[O32 + 1]);
+}
+
+function satS8(v: number): number {
+  return v < -128 ? -128 : v > 127 ? 127 : v;
+}
+function satU8(v: number): number {
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+function satS16(v: number): number {
+  return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+}
+function satU16(v: number): number {
+  return v < 0 ? 0 : v > 65535 ? 65535 : v;
+}
+
+/** Two-operand MMX operations (0F 60–7F, D0–FF), by opcode. */
+function mbin(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  loadS(c, i);
+  const d = i.reg & 7;
+  loadD(c, d);
+  switch (i.opcode & 0xff) {
+    case 0x60: // PUNPCKLBW / PUNPCKHBW
+    case 0x68: {
+      const base = i.opcode & 8 ? 4 : 0;
+      for (let k = 0; k < 4; k++) {
+        b[O8 + 2 * k] = b[D8 + base + k];
+        b[O8 + 2 * k + 1] = b[S8 + base + k];
+      }
+      break;
+    }
+    case 0x61: // PUNPCKLWD / PUNPCKHWD
+    case 0x69: {
+      const base = i.opcode & 8 ? 2 : 0;
+      for (let k = 0; k < 2; k++) {
+        h[O16 + 2 * k] = h[D16 + base + k];
+        h[O16 + 2 * k + 1] = h[S16 + base + k];
+      }
+      break;
+    }
+    case 0x62: // PUNPCKLDQ / PUNPCKHDQ
+    case 0x6a: {
+      const base = i.opcode & 8 ? 1 : 0;
+      w[O32] = w[D32 + base];
+      w[O32 + 1] = w[S32 + base];
+      break;
+    }
+    case 0x63: // PACKSSWB
+      for (let k = 0; k < 4; k++) {
+        sb[O8 + k] = satS8(sh[D16 + k]);
+        sb[O8 + 4 + k] = satS8(sh[S16 + k]);
+      }
+      break;
+    case 0x67: // PACKUSWB
+      for (let k = 0; k < 4; k++) {
+        b[O8 + k] = satU8(sh[D16 + k]);
+        b[O8 + 4 + k] = satU8(sh[S16 + k]);
+      }
+      break;
+    case 0x6b: // PACKSSDW
+      for (let k = 0; k < 2; k++) {
+        sh[O16 + k] = satS16(w[D32 + k]);
+        sh[O16 + 2 + k] = satS16(w[S32 + k]);
+      }
+      break;
+    case 0x64: // PCMPGTB
+      for (let k = 0; k < 8; k++) b[O8 + k] = sb[D8 + k] > sb[S8 + k] ? 0xff : 0;
+      break;
+    case 0x65: // PCMPGTW
+      for (let k = 0; k < 4; k++) h[O16 + k] = sh[D16 + k] > sh[S16 + k] ? 0xffff : 0;
+      break;
+    case 0x66: // PCMPGTD
+      for (let k = 0; k < 2; k++) w[O32 + k] = w[D32 + k] > w[S32 + k] ? -1 : 0;
+      break;
+    case 0x74: // PCMPEQB
+      for (let k = 0; k < 8; k++) b[O8 + k] = b[D8 + k] === b[S8 + k] ? 0xff : 0;
+      break;
+    case 0x75: // PCMPEQW
+      for (let k = 0; k < 4; k++) h[O16 + k] = h[D16 + k] === h[S16 + k] ? 0xffff : 0;
+      break;
+    case 0x76: // PCMPEQD
+      for (let k = 0; k < 2; k++) w[O32 + k] = w[D32 + k] === w[S32 + k] ? -1 : 0;
+      break;
+    case 0xd4: // PADDQ
+    case 0xfb: {
+      // PSUBQ
+      const sub = (i.opcode & 0xff) === 0xfb;
+      const dl = w[D32] >>> 0, sl = w[S32] >>> 0;
+      const lo = sub ? dl - sl : dl + sl;
+      const carry = sub ? (lo < 0 ? -1 : 0) : lo > 0xffffffff ? 1 : 0;
+      w[O32] = lo | 0;
+      w[O32 + 1] = (sub ? w[D32 + 1] - w[S32 + 1] + carry : w[D32 + 1] + w[S32 + 1] + carry) | 0;
+      break;
+    }
+    case 0xd5: // PMULLW
+      for (let k = 0; k < 4; k++) h[O16 + k] = Math.imul(sh[D16 + k], sh[S16 + k]);
+      break;
+    case 0xe5: // PMULHW
+      for (let k = 0; k < 4; k++) h[O16 + k] = (sh[D16 + k] * sh[S16 + k]) >> 16;
+      break;
+    case 0xe4: // PMULHUW
+      for (let k = 0; k < 4; k++) h[O16 + k] = (h[D16 + k] * h[S16 + k]) >>> 16;
+      break;
+    case 0xf4: {
+      // PMULUDQ: low dwords, unsigned, full 64-bit product
+      // Exact via 16-bit halves (a double product would lose the low bits).
+      const a = w[D32] >>> 0, bb = w[S32] >>> 0;
+      const a0 = a & 0xffff, a1 = a >>> 16, b0 = bb & 0xffff, b1 = bb >>> 16;
+      const mid = a1 * b0 + a0 * b1;
+      const low = a0 * b0 + (mid % 65536) * 65536;
+      w[O32] = low | 0;
+      w[O32 + 1] = (a1 * b1 + Math.floor(mid / 65536) + Math.floor(low / 4294967296)) | 0;
+      break;
+    }
+    case 0xf5: // PMADDWD
+      for (let k = 0; k < 2; k++) w[O32 + k] = (sh[D16 + 2 * k] * sh[S16 + 2 * k] + sh[D16 + 2 * k + 1] * sh[S16 + 2 * k + 1]) | 0;
+      break;
+    case 0xf6: {
+      // PSADBW
+      let sum = 0;
+      for (let k = 0; k < 8; k++) sum += Math.abs(b[D8 + k] - b[S8 + k]);
+      w[O32] = sum;
+      w[O32 + 1] = 0;
+      break;
+    }
+    case 0xd8: // PSUBUSB
+      for (let k = 0; k < 8; k++) b[O8 + k] = satU8(b[D8 + k] - b[S8 + k]);
+      break;
+    case 0xd9: // PSUBUSW
+      for (let k = 0; k < 4; k++) h[O16 + k] = satU16(h[D16 + k] - h[S16 + k]);
+      break;
+    case 0xdc: // PADDUSB
+      for (let k = 0; k < 8; k++) b[O8 + k] = satU8(b[D8 + k] + b[S8 + k]);
+      break;
+    case 0xdd: // PADDUSW
+      for (let k = 0; k < 4; k++) h[O16 + k] = satU16(h[D16 + k] + h[S16 + k]);
+      break;
+    case 0xe8: // PSUBSB
+      for (let k = 0; k < 8; k++) sb[O8 + k] = satS8(sb[D8 + k] - sb[S8 + k]);
+      break;
+    case 0xe9: // PSUBSW
+      for (let k = 0; k < 4; k++) sh[O16 + k] = satS16(sh[D16 + k] - sh[S16 + k]);
+      break;
+    case 0xec: // PADDSB
+      for (let k = 0; k < 8; k++) sb[O8 + k] = satS8(sb[D8 + k] + sb[S8 + k]);
+      break;
+    case 0xed: // PADDSW
+      for (let k = 0; k < 4; k++) sh[O16 + k] = satS16(sh[D16 + k] + sh[S16 + k]);
+      break;
+    case 0xda: // PMINUB
+      for (let k = 0; k < 8; k++) b[O8 + k] = Math.min(b[D8 + k], b[S8 + k]);
+      break;
+    case 0xde: // PMAXUB
+      for (let k = 0; k < 8; k++) b[O8 + k] = Math.max(b[D8 + k], b[S8 + k]);
+      break;
+    case 0xea: // PMINSW
+      for (let k = 0; k < 4; k++) sh[O16 + k] = Math.min(sh[D16 + k], sh[S16 + k]);
+      break;
+    case 0xee: // PMAXSW
+      for (let k = 0; k < 4; k++) sh[O16 + k] = Math.max(sh[D16 + k], sh[S16 + k]);
+      break;
+    case 0xe0: // PAVGB
+      for (let k = 0; k < 8; k++) b[O8 + k] = (b[D8 + k] + b[S8 + k] + 1) >> 1;
+      break;
+    case 0xe3: // PAVGW
+      for (let k = 0; k < 4; k++) h[O16 + k] = (h[D16 + k] + h[S16 + k] + 1) >> 1;
+      break;
+    case 0xdb: // PAND
+      w[O32] = w[D32] & w[S32];
+      w[O32 + 1] = w[D32 + 1] & w[S32 + 1];
+      break;
+    case 0xdf: // PANDN
+      w[O32] = ~w[D32] & w[S32];
+      w[O32 + 1] = ~w[D32 + 1] & w[S32 + 1];
+      break;
+    case 0xeb: // POR
+      w[O32] = w[D32] | w[S32];
+      w[O32 + 1] = w[D32 + 1] | w[S32 + 1];
+      break;
+    case 0xef: // PXOR
+      w[O32] = w[D32] ^ w[S32];
+      w[O32 + 1] = w[D32 + 1] ^ w[S32 + 1];
+      break;
+    case 0xf8: // PSUBB
+      for (let k = 0; k < 8; k++) b[O8 + k] = b[D8 + k] - b[S8 + k];
+      break;
+    case 0xf9: // PSUBW
+      for (let k = 0; k < 4; k++) h[O16 + k] = h[D16 + k] - h[S16 + k];
+      break;
+    case 0xfa: // PSUBD
+      for (let k = 0; k < 2; k++) w[O32 + k] = (w[D32 + k] - w[S32 + k]) | 0;
+      break;
+    case 0xfc: // PADDB
+      for (let k = 0; k < 8; k++) b[O8 + k] = b[D8 + k] + b[S8 + k];
+      break;
+    case 0xfd: // PADDW
+      for (let k = 0; k < 4; k++) h[O16 + k] = h[D16 + k] + h[S16 + k];
+      break;
+    case 0xfe: // PADDD
+      for (let k = 0; k < 2; k++) w[O32 + k] = (w[D32 + k] + w[S32 + k]) | 0;
+      break;
+    default:
+      c.raise(UD, -1);
+  }
+  storeO(c, d);
+}
+
+/** Shifts D by `count` into O: width 16/32/64, kind 0 logical right, 1 arithmetic right, 2 left. */
+function shiftLanes(width: number, kind: number, count: number): void {
+  if (width === 64) {
+    const lo = w[D32] >>> 0, hi = w[D32 + 1] >>> 0;
+    if (count > 63) {
+      w[O32] = 0;
+      w[O32 + 1] = 0;
+    } else if (kind === 2) {
+      w[O32] = count >= 32 ? 0 : lo << count;
+      w[O32 + 1] = count >= 32 ? lo << (count - 32) : count === 0 ? hi : (hi << count) | (lo >>> (32 - count));
+    } else {
+      w[O32 + 1] = count >= 32 ? 0 : hi >>> count;
+      w[O32] = count >= 32 ? hi >>> (count - 32) : count === 0 ? lo : (lo >>> count) | (hi << (32 - count));
+    }
+    return;
+  }
+  const n = 64 / width;
+  for (let k = 0; k < n; k++) {
+    if (width === 16) {
+      const v = sh[D16 + k];
+      sh[O16 + k] = kind === 1 ? v >> (count > 15 ? 15 : count) : count > 15 ? 0 : kind === 2 ? v << count : (v & 0xffff) >>> count;
+    } else {
+      const v = w[D32 + k];
+      w[O32 + k] = kind === 1 ? v >> (count > 31 ? 31 : count) : count > 31 ? 0 : kind === 2 ? v << count : v >>> count;
+    }
+  }
+}
+
+/** PSRLW/D/Q, PSRAW/D, PSLLW/D/Q by an MMX register or memory count (0F D1–D3, E1, E2, F1–F3). */
+function shiftByMm(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  loadS(c, i);
+  const d = i.reg & 7;
+  loadD(c, d);
+  const op = i.opcode & 0xff;
+  const count = w[S32 + 1] !== 0 ? 64 : w[S32] >>> 0 > 64 ? 64 : w[S32] >>> 0;
+  const width = (op & 3) === 1 ? 16 : (op & 3) === 2 ? 32 : 64;
+  const kind = (op & 0xf0) === 0xd0 ? 0 : (op & 0xf0) === 0xe0 ? 1 : 2;
+  shiftLanes(width, kind, count);
+  storeO(c, d);
+}
+
+/** 0F 71/72/73 /2 /4 /6 ib: shifts by an immediate. */
+function shiftByImm(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  const d = i.rm & 7;
+  loadD(c, d);
+  const op = i.opcode & 0xff;
+  const width = op === 0x71 ? 16 : op === 0x72 ? 32 : 64;
+  const r = i.reg & 7;
+  shiftLanes(width, r === 2 ? 0 : r === 4 ? 1 : 2, i.imm & 0xff);
+  storeO(c, d);
+}
+
+/** 0F 6E MOVD/MOVQ mm, r/m32/64. */
+function movdToMm(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  const size = i.osize === 8 ? 8 : 4;
+  const lo = c.readRM(i, size);
+  setMM(c, i.reg & 7, lo, size === 8 ? c.rhi : 0);
+}
+
+/** 0F 7E MOVD/MOVQ r/m32/64, mm. */
+function movdFromMm(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  const n = i.reg & 7;
+  const size = i.osize === 8 ? 8 : 4;
+  c.writeRM(i, size, c.fpLo[n] | 0, size === 8 ? c.fpHi[n] | 0 : 0);
+}
+
+/** 0F 6F MOVQ mm, mm/m64. */
+function movqLoad(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  loadS(c, i);
+  setMM(c, i.reg & 7, w[S32], w[S32 + 1]);
+}
+
+/** 0F 7F MOVQ mm/m64, mm; 0F E7 MOVNTQ m64, mm. */
+function movqStore(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  const n = i.reg & 7;
+  if (i.mod === 3) setMM(c, i.rm & 7, c.fpLo[n], c.fpHi[n]);
+  else {
+    c.ea(i);
+    c.write64(c.eaLo, c.eaHi, c.fpLo[n] | 0, c.fpHi[n] | 0);
+  }
+}
+
+/** 0F 77 EMMS: all x87 registers empty, TOP = 0 (as measured on the host). */
+function emms(c: Cpu): void {
+  if ((c.cr0 & CR0_EM) !== 0) c.raise(UD, -1);
+  if ((c.cr0 & CR0_TS) !== 0) c.raise(NM, -1);
+  if ((c.fsw & 0x80) !== 0 && (c.cr0 & CR0_NE) !== 0) c.raise(MF, -1);
+  c.fsw &= ~0x3800;
+  c.ftw = 0;
+}
+
+/** 0F 70 PSHUFW mm, mm/m64, imm8. */
+function pshufw(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  loadS(c, i);
+  for (let k = 0; k < 4; k++) h[O16 + k] = h[S16 + ((i.imm >> (2 * k)) & 3)];
+  storeO(c, i.reg & 7);
+}
+
+/** 0F C4 PINSRW mm, r32/m16, imm8. */
+function pinsrw(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  const v = i.mod === 3 ? c.r[i.rm << 1] : c.readRM(i, 2);
+  const d = i.reg & 7;
+  loadD(c, d);
+  w[O32] = w[D32];
+  w[O32 + 1] = w[D32 + 1];
+  h[O16 + (i.imm & 3)] = v;
+  storeO(c, d);
+}
+
+/** 0F C5 PEXTRW r32, mm, imm8. */
+function pextrw(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  loadD(c, i.rm & 7);
+  c.setR64(i.reg, h[D16 + (i.imm & 3)], 0);
+}
+
+/** 0F D7 PMOVMSKB r32, mm. */
+function pmovmskb(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  loadD(c, i.rm & 7);
+  let m = 0;
+  for (let k = 0; k < 8; k++) m |= (b[D8 + k] >> 7) << k;
+  c.setR64(i.reg, m, 0);
+}
+
+/** 0F F7 MASKMOVQ mm1, mm2: bytes of mm1 where mm2's byte has its top bit, to [RDI]. */
+function maskmovq(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  loadD(c, i.reg & 7);
+  const mask = i.rm & 7;
+  w[S32] = c.fpLo[mask];
+  w[S32 + 1] = c.fpHi[mask];
+  c.eaAbsolute(i, c.r[14], c.r[15]);
+  const baseLo = c.eaLo;
+  const baseHi = c.eaHi;
+  for (let k = 0; k < 8; k++) {
+    if ((b[S8 + k] & 0x80) === 0) continue;
+    const lo = (baseLo + k) | 0;
+    c.write8(lo, (lo >>> 0) < (baseLo >>> 0) ? baseHi + 1 : baseHi, b[D8 + k]);
+  }
+}
+
+// ---- SSE2: moves between XMM and MMX, conversions ------------------------------------------
+
+/** F2 0F D6 MOVDQ2Q mm, xmm. */
+function movdq2q(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  mmxEnter(c);
+  const s = i.rm * 4;
+  setMM(c, i.reg & 7, c.x32[s], c.x32[s + 1]);
+}
+
+/** F3 0F D6 MOVQ2DQ xmm, mm (upper half zeroed). */
+function movq2dq(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  mmxEnter(c);
+  const n = i.rm & 7;
+  const d = i.reg * 4;
+  c.x32[d] = c.fpLo[n];
+  c.x32[d + 1] = c.fpHi[n];
+  c.x32[d + 2] = 0;
+  c.x32[d + 3] = 0;
+}
+
+/** The two int32 of an MMX source (register: an MMX transition; memory: none). */
+function loadPi(c: Cpu, i: Insn): void {
+  if (i.mod === 3) mmxEnter(c);
+  loadS(c, i);
+}
+
+/** 0F 2A CVTPI2PS xmm, mm/m64: the upper two lanes are kept. */
+function cvtpi2ps(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  loadPi(c, i);
+  mxcsrBegin();
+  const r0 = roundResult(c, w[S32], 0, true);
+  const r1 = roundResult(c, w[S32 + 1], 0, true);
+  mxcsrCommit(c);
+  c.xf32[i.reg * 4] = r0;
+  c.xf32[i.reg * 4 + 1] = r1;
+}
+
+/** 66 0F 2A CVTPI2PD xmm, mm/m64 (exact). */
+function cvtpi2pd(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  loadPi(c, i);
+  c.xf64[i.reg * 2] = w[S32];
+  c.xf64[i.reg * 2 + 1] = w[S32 + 1];
+}
+
+/** 0F 2C/2D CVT(T)PS2PI mm, xmm/m64. */
+function cvtps2pi(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  let a: number, bb: number;
+  if (i.mod === 3) {
+    a = c.xf32[i.rm * 4];
+    bb = c.xf32[i.rm * 4 + 1];
+  } else {
+    c.ea(i);
+    w[S32] = c.read64(c.eaLo, c.eaHi);
+    w[S32 + 1] = c.rhi;
+    a = f32[2];
+    bb = f32[3];
+  }
+  mmxEnter(c);
+  const truncate = (i.opcode & 0xff) === 0x2c;
+  mxcsrBegin();
+  const lo = toInt32(c, denormIn32(c, a, false), truncate);
+  const hi = toInt32(c, denormIn32(c, bb, false), truncate);
+  mxcsrCommit(c);
+  setMM(c, i.reg & 7, lo, hi);
+}
+
+/** 66 0F 2C/2D CVT(T)PD2PI mm, xmm/m128 (aligned). */
+function cvtpd2pi(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  let a: number, bb: number;
+  if (i.mod === 3) {
+    a = c.xf64[i.rm * 2];
+    bb = c.xf64[i.rm * 2 + 1];
+  } else {
+    c.ea(i);
+    if ((c.eaLo & 15) !== 0) c.raise(GP, 0);
+    const lo0 = c.read64(c.eaLo, c.eaHi);
+    const hi0 = c.rhi;
+    const l2 = c.eaPlus(8);
+    const lo1 = c.read64(l2, c.tmpHi);
+    const hi1 = c.rhi;
+    f64v.setInt32(0, lo0, true);
+    f64v.setInt32(4, hi0, true);
+    a = f64v.getFloat64(0, true);
+    f64v.setInt32(0, lo1, true);
+    f64v.setInt32(4, hi1, true);
+    bb = f64v.getFloat64(0, true);
+  }
+  mmxEnter(c);
+  const truncate = (i.opcode & 0xff) === 0x2c;
+  mxcsrBegin();
+  const lo = toInt32(c, denormIn64(c, a, false), truncate);
+  const hi = toInt32(c, denormIn64(c, bb, false), truncate);
+  mxcsrCommit(c);
+  setMM(c, i.reg & 7, lo, hi);
+}
+
+const f64v = new DataView(new ArrayBuffer(8));
+
+// ---- SSSE3 on MMX registers (0F 38 00–0B, 1C–1E; 0F 3A 0F) ---------------------------------
+
+function ssse3(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  loadS(c, i);
+  const d = i.reg & 7;
+  loadD(c, d);
+  const op = i.opcode & 0xff;
+  switch (op) {
+    case 0x00: // PSHUFB
+      for (let k = 0; k < 8; k++) {
+        const m = b[S8 + k];
+        b[O8 + k] = m & 0x80 ? 0 : b[D8 + (m & 7)];
+      }
+      break;
+    case 0x01: // PHADDW, PHADDSW, PHSUBW, PHSUBSW
+    case 0x03:
+    case 0x05:
+    case 0x07: {
+      const sub = (op & 4) !== 0;
+      const sat = (op & 2) !== 0;
+      for (let k = 0; k < 4; k++) {
+        const base = k < 2 ? D16 + 2 * k : S16 + 2 * (k - 2);
+        const v = sub ? sh[base] - sh[base + 1] : sh[base] + sh[base + 1];
+        sh[O16 + k] = sat ? satS16(v) : v;
+      }
+      break;
+    }
+    case 0x02: // PHADDD
+    case 0x06: // PHSUBD
+      w[O32] = op === 0x06 ? (w[D32] - w[D32 + 1]) | 0 : (w[D32] + w[D32 + 1]) | 0;
+      w[O32 + 1] = op === 0x06 ? (w[S32] - w[S32 + 1]) | 0 : (w[S32] + w[S32 + 1]) | 0;
+      break;
+    case 0x04: // PMADDUBSW
+      for (let k = 0; k < 4; k++) sh[O16 + k] = satS16(b[D8 + 2 * k] * sb[S8 + 2 * k] + b[D8 + 2 * k + 1] * sb[S8 + 2 * k + 1]);
+      break;
+    case 0x08: // PSIGNB
+      for (let k = 0; k < 8; k++) {
+        const m = sb[S8 + k];
+        b[O8 + k] = m < 0 ? -b[D8 + k] : m === 0 ? 0 : b[D8 + k];
+      }
+      break;
+    case 0x09: // PSIGNW
+      for (let k = 0; k < 4; k++) {
+        const m = sh[S16 + k];
+        h[O16 + k] = m < 0 ? -h[D16 + k] : m === 0 ? 0 : h[D16 + k];
+      }
+      break;
+    case 0x0a: // PSIGND
+      for (let k = 0; k < 2; k++) {
+        const m = w[S32 + k];
+        w[O32 + k] = m < 0 ? -w[D32 + k] | 0 : m === 0 ? 0 : w[D32 + k];
+      }
+      break;
+    case 0x0b: // PMULHRSW
+      for (let k = 0; k < 4; k++) h[O16 + k] = (((sh[D16 + k] * sh[S16 + k]) >> 14) + 1) >> 1;
+      break;
+    case 0x1c: // PABSB
+      for (let k = 0; k < 8; k++) b[O8 + k] = Math.abs(sb[S8 + k]);
+      break;
+    case 0x1d: // PABSW
+      for (let k = 0; k < 4; k++) h[O16 + k] = Math.abs(sh[S16 + k]);
+      break;
+    case 0x1e: // PABSD
+      for (let k = 0; k < 2; k++) w[O32 + k] = Math.abs(w[S32 + k]) | 0;
+      break;
+    default:
+      c.raise(UD, -1);
+  }
+  storeO(c, d);
+}
+
+/** 0F 3A 0F PALIGNR mm, mm/m64, imm8: (dest:src) >> (imm8 bytes), low 8 bytes. */
+function palignr(c: Cpu, i: Insn): void {
+  mmxEnter(c);
+  loadS(c, i);
+  const d = i.reg & 7;
+  loadD(c, d);
+  const n = i.imm & 0xff;
+  for (let k = 0; k < 8; k++) {
+    const j = k + n;
+    b[O8 + k] = j < 8 ? b[S8 + j] : j < 16 ? b[D8 + j - 8] : 0;
+  }
+  storeO(c, d);
+}
+
+const M = F_MODRM | F_SSE;
+def([...range(0x160, 12), 0x174, 0x175, 0x176], M, mbin);
+def([0x1d4, 0x1d5, ...range(0x1d8, 8), 0x1e0, 0x1e3, 0x1e4, 0x1e5, ...range(0x1e8, 8), 0x1f4, 0x1f5, 0x1f6, ...range(0x1f8, 7)], M, mbin);
+def([0x1d1, 0x1d2, 0x1d3, 0x1e1, 0x1e2, 0x1f1, 0x1f2, 0x1f3], M, shiftByMm);
+const G = F_SSE | F_REG | I_B;
+for (const op of [0x171, 0x172]) for (const r of [2, 4, 6]) defGroup(op, r, G, shiftByImm);
+defGroup(0x173, 2, G, shiftByImm);
+defGroup(0x173, 6, G, shiftByImm);
+def(0x16e, M, movdToMm);
+def(0x17e, M, movdFromMm);
+def(0x16f, M, movqLoad);
+def(0x17f, M, movqStore);
+def(0x1e7, M | F_MEM, movqStore);
+def(0x177, F_SSE, emms);
+def(0x170, M | I_B, pshufw);
+def(0x1c4, M | I_B, pinsrw);
+def(0x1c5, M | F_REG | I_B, pextrw);
+def(0x1d7, M | F_REG, pmovmskb);
+def(0x1f7, M | F_REG, maskmovq);
+def(0x1d6, M | F_REG, movdq2q, V_F2);
+def(0x1d6, M | F_REG, movq2dq, V_F3);
+def(0x12a, M, cvtpi2ps);
+def(0x12a, M, cvtpi2pd, V_66);
+def([0x12c, 0x12d], M, cvtps2pi);
+def([0x12c, 0x12d], M, cvtpd2pi, V_66);
+def([...range(0x200, 12), 0x21c, 0x21d, 0x21e], M, ssse3);
+def(0x30f, M | I_B, palignr);
+
+advertise(1, 0, EDX, 23); // MMX

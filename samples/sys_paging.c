@@ -7,9 +7,11 @@
  *  - a 2 MiB page and a 1 GiB page at high virtual addresses reach the right
  *    physical bytes (the 1 GiB page maps physical 1 GiB when memory ≥ 2 GiB,
  *    else physical 0);
- *  - after a PTE is changed, INVLPG makes the new mapping visible;
+ *  - after a PTE is changed, INVLPG (or a CR3 reload) makes the new mapping
+ *    visible;
  *  - the CPU sets the accessed bit on a read and the dirty bit on a write
- *    (4 KiB PTE and 2 MiB PDE).
+ *    (4 KiB PTE and 2 MiB PDE), and only the accessed bit in the PDE that
+ *    references a page table.
  * Run: tender --mem=64 sys_paging.hvt     → SUCCESS, exit 0
  */
 #include "guest.h"
@@ -57,6 +59,7 @@ int guest_main(const char *cmdline)
     pt_map_1g(pml4, VA_1G, g_base, PTE_RW);
     volatile uint64_t *pte_ad = pt_entry(pml4, VA_AD, 1);
     volatile uint64_t *pde_2m = pt_entry(pml4, VA_2M, 2);
+    volatile uint64_t *pde_ad = pt_entry(pml4, VA_AD, 2);   /* references the PT of VA_AD */
     check("fresh PTE A/D", *pte_ad & (PTE_A | PTE_D), 0);
 
     poke(p2 + 8, 0x2222222222222222ull);
@@ -95,6 +98,8 @@ int guest_main(const char *cmdline)
     check("A/D of the PTE after a read", *pte_ad & (PTE_A | PTE_D), PTE_A);
     poke(VA_AD + 8, 0x3838);
     check("A/D of the PTE after a write", *pte_ad & (PTE_A | PTE_D), PTE_A | PTE_D);
+    /* Non-leaf entries get A, never D. */
+    check("A/D of the PDE above that PTE", *pde_ad & (PTE_A | PTE_D), PTE_A);
 
     /* INVLPG after retargeting the PTE from p3 to p4. */
     *pte_ad = p4 | PTE_P | PTE_RW;
@@ -103,6 +108,11 @@ int guest_main(const char *cmdline)
     poke(VA_AD + 8, 0x4848);
     check("p4 after a write through the new mapping", peek(p4 + 8), 0x4848);
     check("p3 untouched by that write", peek(p3 + 8), 0x3838);
+
+    /* A CR3 load flushes the TLB too: back to p3 without INVLPG. */
+    *pte_ad = p3 | PTE_P | PTE_RW;
+    write_cr3((uint64_t)(uintptr_t)pml4);
+    check("read after the PTE change and a CR3 reload", peek(VA_AD), 0x3333);
 
     /* Back to the tender's tables: identity still works, the data is there. */
     write_cr3(boot_cr3);

@@ -7,7 +7,10 @@
  *    while the same code runs when NX is clear;
  *  - a write to a read-only page with CR0.WP=1 raises #PF ec=0x3 and leaves
  *    memory unchanged; with CR0.WP=0 the same write succeeds at CPL0;
+ *  - with NXE=0 again, bit 63 in a PTE is reserved: a read gives ec=0x9
+ *    (present | RSVD);
  *  - a read of a not-present page gives ec=0x0, a write ec=0x2.
+ * Every fault's saved RIP must be the faulting instruction.
  * Run: tender --mem=64 sys_protect.hvt    → SUCCESS, exit 0
  */
 #include "guest.h"
@@ -19,8 +22,9 @@ GUEST_MANIFEST();
 
 /* Filled in by pf_handler. */
 volatile uint64_t pf_count, pf_ec, pf_cr2, pf_rip;
-/* Where pf_handler resumes (replaces the saved RIP). */
-volatile uint64_t pf_resume;
+/* Where pf_handler resumes (replaces the saved RIP), and the address of the
+ * probe's faulting instruction (the RIP the #PF frame must hold). */
+volatile uint64_t pf_resume, probe_at;
 
 void pf_handler(void);
 __asm__(".text\n"
@@ -56,6 +60,9 @@ static bool probe_read(uint64_t va, uint64_t *value)
     uint64_t before = pf_count, v = 0;
     __asm__ __volatile__("leaq 1f(%%rip), %%rax\n\t"
                          "movq %%rax, pf_resume(%%rip)\n\t"
+                         "leaq 2f(%%rip), %%rax\n\t"
+                         "movq %%rax, probe_at(%%rip)\n"
+                         "2:\t"
                          "movq (%1), %0\n"
                          "1:"
                          : "+r"(v) : "r"(va) : "rax", "memory");
@@ -68,6 +75,9 @@ static bool probe_write(uint64_t va, uint64_t value)
     uint64_t before = pf_count;
     __asm__ __volatile__("leaq 1f(%%rip), %%rax\n\t"
                          "movq %%rax, pf_resume(%%rip)\n\t"
+                         "leaq 2f(%%rip), %%rax\n\t"
+                         "movq %%rax, probe_at(%%rip)\n"
+                         "2:\t"
                          "movq %1, (%0)\n"
                          "1:"
                          : : "r"(va), "r"(value) : "rax", "memory");
@@ -80,6 +90,7 @@ static bool probe_exec(uint64_t va, uint64_t *eax)
     uint64_t before = pf_count, v = 0;
     __asm__ __volatile__("leaq 1f(%%rip), %%rcx\n\t"
                          "movq %%rcx, pf_resume(%%rip)\n\t"
+                         "movq %1, probe_at(%%rip)\n\t"
                          "jmp *%1\n"
                          "1:"
                          : "+a"(v) : "r"(va) : "rcx", "memory");
@@ -94,9 +105,9 @@ static void expect_fault(const char *what, bool faulted, uint64_t ec, uint64_t c
         failures++;
         return;
     }
-    if (pf_ec != ec || pf_cr2 != cr2) {
-        guest_printf("FAILURE: %s: #PF ec=0x%lx cr2=0x%lx, expected ec=0x%lx cr2=0x%lx\n", what,
-                     pf_ec, pf_cr2, ec, cr2);
+    if (pf_ec != ec || pf_cr2 != cr2 || pf_rip != probe_at) {
+        guest_printf("FAILURE: %s: #PF ec=0x%lx cr2=0x%lx rip=0x%lx, expected ec=0x%lx cr2=0x%lx "
+                     "rip=0x%lx\n", what, pf_ec, pf_cr2, pf_rip, ec, cr2, probe_at);
         failures++;
     }
 }
@@ -138,7 +149,6 @@ int guest_main(const char *cmdline)
     *pte |= PTE_NX;
     invlpg((void *)(uintptr_t)VA_TEST);
     expect_fault("jump into an NX page", probe_exec(VA_TEST, &v), 0x11, VA_TEST);
-    check("RIP of the NX fault", pf_rip, VA_TEST);
     check("EAX after the NX fault", v, 0);
     expect_no_fault("read of an NX page", probe_read(VA_TEST + 0x800, &v));
     check("value read from the NX page", v, 0xDA7A);
@@ -147,6 +157,13 @@ int guest_main(const char *cmdline)
     expect_no_fault("jump after NX is cleared", probe_exec(VA_TEST, &v));
     check("EAX after NX is cleared", v, 0x5EC);
     wrmsr(MSR_EFER, efer);
+    /* With NXE=0, bit 63 of a PTE is reserved: a read faults with RSVD|P. */
+    *pte |= PTE_NX;
+    invlpg((void *)(uintptr_t)VA_TEST);
+    expect_fault("read through a PTE with bit 63 and NXE=0", probe_read(VA_TEST + 0x800, &v), 0x9,
+                 VA_TEST + 0x800);
+    *pte &= ~PTE_NX;
+    invlpg((void *)(uintptr_t)VA_TEST);
 
     /* Write protection. */
     *pte &= ~PTE_RW;

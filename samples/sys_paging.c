@@ -10,7 +10,7 @@
  *  - after a PTE is changed, INVLPG (or a CR3 reload) makes the new mapping
  *    visible;
  *  - the CPU sets the accessed bit on a read and the dirty bit on a write
- *    (4 KiB PTE and 2 MiB PDE), and only the accessed bit in the PDE that
+ *    (4 KiB PTE, 2 MiB PDE, 1 GiB PDPTE), and only the accessed bit in the PDE that
  *    references a page table.
  * Run: tender --mem=64 sys_paging.hvt     → SUCCESS, exit 0
  */
@@ -59,6 +59,7 @@ int guest_main(const char *cmdline)
     pt_map_1g(pml4, VA_1G, g_base, PTE_RW);
     volatile uint64_t *pte_ad = pt_entry(pml4, VA_AD, 1);
     volatile uint64_t *pde_2m = pt_entry(pml4, VA_2M, 2);
+    volatile uint64_t *pdpte_1g = pt_entry(pml4, VA_1G, 3);
     volatile uint64_t *pde_ad = pt_entry(pml4, VA_AD, 2);   /* references the PT of VA_AD */
     check("fresh PTE A/D", *pte_ad & (PTE_A | PTE_D), 0);
 
@@ -86,8 +87,10 @@ int guest_main(const char *cmdline)
 
     /* 1 GiB page. */
     check("read through the 1 GiB page", peek(VA_1G + (g_probe - g_base) + 16), 0x1111111111111111ull);
+    check("A/D of the 1 GiB PDPTE after a read", *pdpte_1g & (PTE_A | PTE_D), PTE_A);
     poke(VA_1G + (g_probe - g_base) + 32, 0x1616);
     check("physical after a write through the 1 GiB page", peek(g_probe + 32), 0x1616);
+    check("A/D of the 1 GiB PDPTE after a write", *pdpte_1g & (PTE_A | PTE_D), PTE_A | PTE_D);
 
     /* Accessed and dirty bits of a 4 KiB PTE. */
     poke(p3, 0x3333);

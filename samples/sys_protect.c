@@ -6,7 +6,8 @@
  *    raises #PF ec=0x11 (present | instruction fetch), CR2 = RIP = target,
  *    while the same code runs when NX is clear;
  *  - a write to a read-only page with CR0.WP=1 raises #PF ec=0x3 and leaves
- *    memory unchanged; with CR0.WP=0 the same write succeeds at CPL0;
+ *    memory and the dirty bit unchanged; with CR0.WP=0 the same write
+ *    succeeds at CPL0 and sets the dirty bit;
  *  - with NXE=0 again, bit 63 in a PTE is reserved: a read gives ec=0x9
  *    (present | RSVD);
  *  - a read of a not-present page gives ec=0x0, a write ec=0x2.
@@ -173,11 +174,13 @@ int guest_main(const char *cmdline)
     expect_fault("write to a read-only page, WP=1", probe_write(VA_TEST + 0x808, 0xBAD), 0x3,
                  VA_TEST + 0x808);
     check("memory after the refused write", *(volatile uint64_t *)(page + 0x808), 0);
+    check("dirty bit after the refused write", *pte & PTE_D, 0);
     expect_no_fault("read of a read-only page", probe_read(VA_TEST + 0x800, &v));
     check("value read from the read-only page", v, 0xDA7A);
     write_cr0(cr0 & ~CR0_WP);
     expect_no_fault("write to a read-only page, WP=0", probe_write(VA_TEST + 0x808, 0x600D));
     check("memory after the WP=0 write", *(volatile uint64_t *)(page + 0x808), 0x600D);
+    check("dirty bit after the WP=0 write", *pte & PTE_D, PTE_D);
     write_cr0(cr0);
     check("CR0 restored", read_cr0(), cr0);
     expect_fault("write to a read-only page, WP=1 again", probe_write(VA_TEST + 0x810, 1), 0x3,

@@ -418,6 +418,67 @@ function specializeIncDec(i: Insn): Handler | null {
   return inc32;
 }
 
+// ---- 8-bit compares and tests (byte scanners: `cmp $',', %dl`, `test %al, %al`) ----
+
+/** Byte register by its 8-bit code (16..19 are AH CH DH BH). */
+function reg8(c: Cpu, code: number): number {
+  return code < 16 ? c.r[code << 1] & 0xff : (c.r[(code - 16) << 1] >>> 8) & 0xff;
+}
+
+function cmpFlags8(c: Cpu, a: number, b: number): void {
+  c.lop = LOP_SUB;
+  c.lsize = 1;
+  c.la = a;
+  c.lb = b;
+  c.lres = (a - b) & 0xff;
+}
+
+function testFlags8(c: Cpu, v: number): void {
+  c.lop = LOP_RESULT;
+  c.lsize = 1;
+  c.lres = v;
+  c.lextra = 0;
+}
+
+function cmp8RR(c: Cpu, i: Insn): void {
+  cmpFlags8(c, reg8(c, i.dst), reg8(c, i.src));
+}
+
+function test8RR(c: Cpu, i: Insn): void {
+  testFlags8(c, reg8(c, i.dst) & reg8(c, i.src));
+}
+
+function cmp8RI(c: Cpu, i: Insn): void {
+  cmpFlags8(c, reg8(c, i.dst), i.imm & 0xff);
+}
+
+function test8RI(c: Cpu, i: Insn): void {
+  testFlags8(c, reg8(c, i.dst) & i.imm);
+}
+
+function cmp8MI(c: Cpu, i: Insn): void {
+  c.ea(i);
+  cmpFlags8(c, c.read8(c.eaLo, c.eaHi), i.imm & 0xff);
+}
+
+/** CMP/TEST r8, r8 (38, 3A, 84 with a register operand). */
+function specializeByteRR(i: Insn): Handler | null {
+  if (i.mod !== 3) return null;
+  // 38 compares rm with reg, 3A reg with rm; TEST is symmetric.
+  i.dst = i.opcode === 0x3a ? i.reg8 : i.rm8;
+  i.src = i.opcode === 0x3a ? i.rm8 : i.reg8;
+  return i.opcode === 0x84 ? test8RR : cmp8RR;
+}
+
+/** CMP/TEST r8 or AL with imm8 (80 /7, F6 /0, 3C, A8), and CMP m8, imm8. */
+function specializeByteRI(i: Insn): Handler | null {
+  const test = i.opcode === 0xf6 || i.opcode === 0xa8;
+  if (i.opcode === 0x3c || i.opcode === 0xa8) i.dst = 0;
+  else if (i.mod === 3) i.dst = i.rm8;
+  else return test ? null : cmp8MI;
+  return test ? test8RI : cmp8RI;
+}
+
 for (let op = 0; op < 8; op++) {
   const base = op << 3;
   const lock = op === ALU_CMP ? 0 : F_LOCK;
@@ -456,3 +517,7 @@ defFast(0xa9, specializeRI);
 defFast(0xf7, specializeRI, 0);
 defFast(0xff, specializeIncDec, 0);
 defFast(0xff, specializeIncDec, 1);
+defFast([0x38, 0x3a, 0x84], specializeByteRR);
+defFast([0x3c, 0xa8], specializeByteRI);
+defFast(0x80, specializeByteRI, 7);
+defFast(0xf6, specializeByteRI, 0);

@@ -62,6 +62,13 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   // ---- stop / debug / interrupt state -------------------------------------------------------
   /** Non-zero when the loop must look at something before the next instruction. */
   private attention = false;
+  /** The budget end of the running loop. */
+  private loopEnd = 0;
+  /**
+   * The loop's one per-instruction check: icount >= checkAt. It is loopEnd, or -1 while
+   * `attention` is set, so the budget and the attention flag cost one compare together.
+   */
+  private checkAt = 0;
   private stopRequested = false;
   private halted = false;
   private readonly breakpoints = new Map<number, Set<number>>();
@@ -156,12 +163,16 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   }
 
   private loop(end: number): number {
+    this.loopEnd = end;
+    this.checkAt = this.attention ? -1 : end;
     for (;;) {
-      if (this.attention) {
-        const r = this.service();
-        if (r >= 0) return r;
+      if (this.icount >= this.checkAt) {
+        if (this.attention) {
+          const r = this.service();
+          if (r >= 0) return r;
+        }
+        if (this.icount >= end) return StopReason.BudgetExhausted;
       }
-      if (this.icount >= end) return StopReason.BudgetExhausted;
       const lo = this.ripLo;
       const hi = this.ripHi;
       let insn: Insn | undefined;
@@ -248,6 +259,13 @@ export class Cpu extends Mmu implements Processor, CodeSource {
       this.breakpointCount !== 0 ||
       (this.flagsRest & TF) !== 0 ||
       (this.irqQueue.length !== 0 && (this.flagsRest & IF) !== 0);
+    this.checkAt = this.attention ? -1 : this.loopEnd;
+  }
+
+  /** Makes the loop call `service` before the next instruction. */
+  private attend(): void {
+    this.attention = true;
+    this.checkAt = -1;
   }
 
   /** Called after anything that may change TF or IF. */
@@ -258,12 +276,12 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   /** HLT: stop after this instruction. */
   halt(): void {
     this.halted = true;
-    this.attention = true;
+    this.attend();
   }
 
   /** An access hit a watchpoint: stop after this instruction. */
   override noteWatch(): void {
-    this.attention = true;
+    this.attend();
   }
 
   /** Handles a FAULT thrown by an instruction; returns a StopReason or -1 to continue. */
@@ -698,7 +716,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
 
   requestStop(): void {
     this.stopRequested = true;
-    this.attention = true;
+    this.attend();
   }
 
   getGpr(index: number): bigint {

@@ -19,6 +19,7 @@ import './sse-move.js';
 import './sse-float.js';
 import './sse-convert.js';
 import './sse-int.js';
+import './sse-int-fast.js';
 import './sse-state.js';
 import './x87.js';
 import './mmx.js';

@@ -512,13 +512,14 @@ export class Mmu extends CpuState {
    * changes any state (a read-modify-write must leave flags untouched when its store faults).
    */
   checkWritable(lo: number, hi: number, size: number): void {
-    const t = tlbIndex(lo, hi);
-    if (this.tlbWrite[t] === (lo & ~0xfff) && this.tlbHi[t] === hi && (lo & 0xfff) <= 4096 - size) return;
     this.probeWrite(lo, hi, size);
   }
 
   /** Checks that [lo, lo+size) is writable without storing anything (for multi-part writes). */
   probeWrite(lo: number, hi: number, size: number): void {
+    // A write TLB hit on one page needs no walk (that was a page walk per 16-byte SSE store).
+    const t = tlbIndex(lo, hi);
+    if (this.tlbWrite[t] === (lo & ~0xfff) && this.tlbHi[t] === hi && (lo & 0xfff) <= 4096 - size) return;
     this.xlate(lo, hi, ACC_WRITE, size);
     const endLo = (lo + size - 1) | 0;
     if ((endLo & ~0xfff) !== (lo & ~0xfff)) this.xlate(endLo, (endLo >>> 0) < (lo >>> 0) ? hi + 1 : hi, ACC_WRITE, 1);

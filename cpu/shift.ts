@@ -323,18 +323,67 @@ function shiftConst32(c: Cpu, i: Insn): void {
   c.r[k + 1] = 0;
 }
 
+/** ROL/ROR of a 32-bit register by a constant: CF and OF change, the other flags stay. */
+function rotConst32(c: Cpu, i: Insn): void {
+  const k = i.dst << 1;
+  const v = c.r[k];
+  const n = i.src;
+  let res: number;
+  let f = getArithFlags(c) & ~(CF | OF);
+  if (i.sub === 0) {
+    res = (v << n) | (v >>> (32 - n));
+    const cf = res & 1;
+    f |= (cf ? CF : 0) | ((res >>> 31) ^ cf ? OF : 0);
+  } else {
+    res = (v >>> n) | (v << (32 - n));
+    f |= (res < 0 ? CF : 0) | (((res >>> 31) ^ (res >>> 30)) & 1 ? OF : 0);
+  }
+  setArithFlags(c, f);
+  c.r[k] = res;
+  c.r[k + 1] = 0;
+}
+
+/** SHL/SHR/SAR of a 64-bit register by a constant in [1, 63]. */
+function shiftConst64(c: Cpu, i: Insn): void {
+  const k = i.dst << 1;
+  const lo = c.r[k];
+  const hi = c.r[k + 1];
+  const n = i.src;
+  let flags: number;
+  switch (i.sub) {
+    case 5: // SHR
+      flags = (bit(lo, hi, n - 1) ? CF : 0) | (hi < 0 ? OF : 0);
+      shr64(lo, hi, n);
+      break;
+    case 7: // SAR
+      flags = bit(lo, hi, n - 1) ? CF : 0;
+      sar64(lo, hi, n);
+      break;
+    default: {
+      // SHL/SAL
+      const cf = bit(lo, hi, 64 - n);
+      shl64(lo, hi, n);
+      flags = (cf ? CF : 0) | ((outHi >>> 31) ^ cf ? OF : 0);
+    }
+  }
+  setResultFlags(c, 8, outLo, outHi, flags);
+  c.r[k] = outLo;
+  c.r[k + 1] = outHi;
+}
+
 function specializeShift(i: Insn): Handler | null {
   const op = i.reg & 7;
-  if (i.mod !== 3 || i.osize !== 4 || (op !== 4 && op !== 5 && op !== 6 && op !== 7)) return null;
-  const count = i.opcode === 0xc1 ? i.imm & 31 : 1;
+  if (i.mod !== 3 || (i.osize !== 4 && i.osize !== 8) || op === 2 || op === 3) return null;
+  const count = i.opcode === 0xc1 ? i.imm & (i.osize === 8 ? 63 : 31) : 1;
   if (count === 0) return null;
   i.dst = i.rm;
   i.src = count;
   i.sub = op === 6 ? 4 : op;
-  return shiftConst32;
+  if (op <= 1) return i.osize === 4 ? rotConst32 : null;
+  return i.osize === 4 ? shiftConst32 : shiftConst64;
 }
 
-for (const r of [4, 5, 6, 7]) {
+for (const r of [0, 1, 4, 5, 6, 7]) {
   defFast(0xc1, specializeShift, r);
   defFast(0xd1, specializeShift, r);
 }

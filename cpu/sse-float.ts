@@ -6,8 +6,8 @@
  */
 import type { Cpu } from './cpu.js';
 import { setArithFlags } from './flags.js';
-import type { Insn } from './insn.js';
-import { def, F_MODRM, F_REG, F_SSE, I_B, V_66, V_F2, V_F3 } from './optable.js';
+import type { Handler, Insn } from './insn.js';
+import { def, defFast, F_MODRM, F_REG, F_SSE, I_B, V_66, V_F2, V_F3 } from './optable.js';
 import {
   copyXmm,
   denormIn32,
@@ -172,11 +172,90 @@ function opOf(i: Insn): number {
   return (i.opcode & 0xff) === 0x51 ? OP_SQRT : (i.opcode & 0xff) - 0x58;
 }
 
+/**
+ * MXCSR value bits (DAZ, masks, rounding, FTZ; PE) of the common state in which a plain JS
+ * operation is the exact x86 result: round to nearest, every exception masked, no DAZ/FTZ, and
+ * PE already set (so an inexact result raises nothing new).
+ */
+const QUIET_MASK = 0xffe0;
+const QUIET = 0x1fa0;
+
+const MIN_NORMAL64 = 2.2250738585072014e-308;
+const MAX64 = Number.MAX_VALUE;
+const MIN_NORMAL32 = 1.1754943508222875e-38;
+const MAX32 = 3.4028234663852886e38;
+
+/** Zero or a finite normal: an input that raises nothing (no DE, IE, NaN rules). */
+function plain64(x: number): boolean {
+  const a = Math.abs(x);
+  return (a >= MIN_NORMAL64 && a <= MAX64) || x === 0;
+}
+
+function plain32(x: number): boolean {
+  const a = Math.abs(x);
+  return (a >= MIN_NORMAL32 && a <= MAX32) || x === 0;
+}
+
+/**
+ * a op b when MXCSR is QUIET and the operation raises nothing beyond PE; NaN when it might (NaN
+ * or infinite operands or result, denormal operands, overflow, a tiny or underflowed result,
+ * division by zero): the caller then takes the exact path. Single results are rounded from the
+ * double one, which never double-rounds wrongly for + − × ÷ √ of floats (53 ≥ 2·24 + 2).
+ */
+function quietOp(op: number, a: number, b: number, single: boolean): number {
+  let d: number;
+  switch (op) {
+    case OP_ADD:
+      d = a + b;
+      break;
+    case OP_SUB:
+      d = a - b;
+      break;
+    case OP_MUL:
+      d = a * b;
+      break;
+    case OP_DIV:
+      d = a / b;
+      break;
+    case OP_MIN:
+      return a < b ? a : b;
+    case OP_MAX:
+      return a > b ? a : b;
+    default:
+      d = Math.sqrt(b);
+  }
+  if (single) d = Math.fround(d);
+  const ad = Math.abs(d);
+  // Strictly above the smallest normal: the exact value is not tiny before or after rounding.
+  if (ad > (single ? MIN_NORMAL32 : MIN_NORMAL64) && ad <= (single ? MAX32 : MAX64)) return d;
+  // An exact zero: a sum of opposite values, or a zero factor/dividend/radicand.
+  if (d === 0 && (op === OP_ADD || op === OP_SUB || a === 0 || (op === OP_MUL && b === 0) || op === OP_SQRT)) return d;
+  return NaN;
+}
+
 function arithPS(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   const d = i.reg;
   const op = opOf(i);
+  if ((c.mxcsr & QUIET_MASK) === QUIET) {
+    const f = c.xf32;
+    const a0 = f[d * 4], a1 = f[d * 4 + 1], a2 = f[d * 4 + 2], a3 = f[d * 4 + 3];
+    const b0 = f[s * 4], b1 = f[s * 4 + 1], b2 = f[s * 4 + 2], b3 = f[s * 4 + 3];
+    if (plain32(a0) && plain32(a1) && plain32(a2) && plain32(a3) && plain32(b0) && plain32(b1) && plain32(b2) && plain32(b3)) {
+      const r0 = quietOp(op, a0, b0, true);
+      const r1 = quietOp(op, a1, b1, true);
+      const r2 = quietOp(op, a2, b2, true);
+      const r3 = quietOp(op, a3, b3, true);
+      if (r0 === r0 && r1 === r1 && r2 === r2 && r3 === r3) {
+        f[d * 4] = r0;
+        f[d * 4 + 1] = r1;
+        f[d * 4 + 2] = r2;
+        f[d * 4 + 3] = r3;
+        return;
+      }
+    }
+  }
   mxcsrBegin();
   for (let k = 0; k < 4; k++) lane32(c, op, d * 4 + k, s * 4 + k, OUT * 4 + k);
   mxcsrCommit(c);
@@ -188,6 +267,20 @@ function arithPD(c: Cpu, i: Insn): void {
   const s = xmmSrc(c, i, 16, true);
   const d = i.reg;
   const op = opOf(i);
+  if ((c.mxcsr & QUIET_MASK) === QUIET) {
+    const f = c.xf64;
+    const a0 = f[d * 2], a1 = f[d * 2 + 1];
+    const b0 = f[s * 2], b1 = f[s * 2 + 1];
+    if (plain64(a0) && plain64(a1) && plain64(b0) && plain64(b1)) {
+      const r0 = quietOp(op, a0, b0, false);
+      const r1 = quietOp(op, a1, b1, false);
+      if (r0 === r0 && r1 === r1) {
+        f[d * 2] = r0;
+        f[d * 2 + 1] = r1;
+        return;
+      }
+    }
+  }
   mxcsrBegin();
   for (let k = 0; k < 2; k++) lane64(c, op, d * 2 + k, s * 2 + k, OUT * 2 + k);
   mxcsrCommit(c);
@@ -198,8 +291,21 @@ function arithSS(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 4, false);
   const d = i.reg;
+  const op = opOf(i);
+  if ((c.mxcsr & QUIET_MASK) === QUIET) {
+    const f = c.xf32;
+    const a = f[d * 4];
+    const b = f[s * 4];
+    if (plain32(a) && plain32(b)) {
+      const r = quietOp(op, a, b, true);
+      if (r === r) {
+        f[d * 4] = r;
+        return;
+      }
+    }
+  }
   mxcsrBegin();
-  lane32(c, opOf(i), d * 4, s * 4, OUT * 4);
+  lane32(c, op, d * 4, s * 4, OUT * 4);
   mxcsrCommit(c);
   c.x32[d * 4] = c.x32[OUT * 4];
 }
@@ -208,11 +314,90 @@ function arithSD(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 8, false);
   const d = i.reg;
+  const op = opOf(i);
+  if ((c.mxcsr & QUIET_MASK) === QUIET) {
+    const f = c.xf64;
+    const a = f[d * 2];
+    const b = f[s * 2];
+    if (plain64(a) && plain64(b)) {
+      const r = quietOp(op, a, b, false);
+      if (r === r) {
+        f[d * 2] = r;
+        return;
+      }
+    }
+  }
+  exactSD(c, d, s, op);
+}
+
+/** The general path of a scalar double operation (every MXCSR mode, flag and special value). */
+function exactSD(c: Cpu, d: number, s: number, op: number): void {
   mxcsrBegin();
-  lane64(c, opOf(i), d * 2, s * 2, OUT * 2);
+  lane64(c, op, d * 2, s * 2, OUT * 2);
   mxcsrCommit(c);
   c.x32[d * 4] = c.x32[OUT * 4];
   c.x32[d * 4 + 1] = c.x32[OUT * 4 + 1];
+}
+
+/** A finite normal double result (no overflow, not tiny). */
+function normal64(r: number): boolean {
+  const a = Math.abs(r);
+  return a > MIN_NORMAL64 && a <= MAX64;
+}
+
+// ADDSD SUBSD MULSD DIVSD with the quiet case inline (decode-time picks; arithSD is the reference).
+
+function addSD(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const s = xmmSrc(c, i, 8, false);
+  const f = c.xf64;
+  const a = f[i.reg * 2];
+  const b = f[s * 2];
+  const r = a + b;
+  // A zero sum of finite operands is exact.
+  if ((c.mxcsr & QUIET_MASK) === QUIET && plain64(a) && plain64(b) && (normal64(r) || r === 0)) f[i.reg * 2] = r;
+  else exactSD(c, i.reg, s, OP_ADD);
+}
+
+function subSD(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const s = xmmSrc(c, i, 8, false);
+  const f = c.xf64;
+  const a = f[i.reg * 2];
+  const b = f[s * 2];
+  const r = a - b;
+  if ((c.mxcsr & QUIET_MASK) === QUIET && plain64(a) && plain64(b) && (normal64(r) || r === 0)) f[i.reg * 2] = r;
+  else exactSD(c, i.reg, s, OP_SUB);
+}
+
+function mulSD(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const s = xmmSrc(c, i, 8, false);
+  const f = c.xf64;
+  const a = f[i.reg * 2];
+  const b = f[s * 2];
+  const r = a * b;
+  // A zero product is exact only with a zero factor (else it underflowed).
+  if ((c.mxcsr & QUIET_MASK) === QUIET && plain64(a) && plain64(b) && (normal64(r) || a === 0 || b === 0)) f[i.reg * 2] = r;
+  else exactSD(c, i.reg, s, OP_MUL);
+}
+
+function divSD(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const s = xmmSrc(c, i, 8, false);
+  const f = c.xf64;
+  const a = f[i.reg * 2];
+  const b = f[s * 2];
+  const r = a / b;
+  // A zero dividend over a non-zero divisor is exact; a zero divisor never takes this path.
+  if ((c.mxcsr & QUIET_MASK) === QUIET && plain64(a) && plain64(b) && (normal64(r) || (a === 0 && b !== 0))) f[i.reg * 2] = r;
+  else exactSD(c, i.reg, s, OP_DIV);
+}
+
+const SD_BY_OP: (Handler | null)[] = [addSD, mulSD, null, null, subSD, null, divSD, null];
+
+function specializeSD(i: Insn): Handler | null {
+  return (i.opcode & 0xff) === 0x51 ? null : SD_BY_OP[(i.opcode & 0xff) - 0x58];
 }
 
 /** RCPPS/RCPSS/RSQRTPS/RSQRTSS: computed exactly and rounded (hardware gives ~12 bits). */
@@ -464,6 +649,7 @@ for (const op of [0x158, 0x159, 0x15c, 0x15d, 0x15e, 0x15f, 0x151]) {
   def(op, M, arithSS, V_F3);
   def(op, M, arithSD, V_F2);
 }
+defFast([0x158, 0x159, 0x15c, 0x15e], specializeSD, -1, V_F2);
 def([0x152, 0x153], M, rcpPS);
 def([0x152, 0x153], M, rcpSS, V_F3);
 for (const op of [0x154, 0x155, 0x156, 0x157]) {

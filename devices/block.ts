@@ -1,12 +1,24 @@
 /**
  * A block device backed by a host file (or device node) opened read-write. I/O is positional and
  * synchronous, so every completed guest write is on the file before the guest sees OK.
+ *
+ * Reads smaller than READ_AHEAD are served from a read-ahead window: a guest reading 512-byte
+ * sectors one by one costs one pread per 64 KiB instead of one per sector (the system call was
+ * most of the time of such a read). The tender's own writes drop an overlapping window; a file
+ * changed behind the tender's back may be seen up to one window late.
  */
 import * as fs from 'node:fs';
 import { TenderError } from '../solo5-abi/errors.js';
 import { strerror } from '../src/strerror.js';
 
+const READ_AHEAD = 64 * 1024;
+
 export class BlockDevice {
+  private readonly window = Buffer.allocUnsafeSlow(READ_AHEAD);
+  /** File offset and length of the valid bytes in `window` (length 0: empty). */
+  private windowStart = 0;
+  private windowLength = 0;
+
   private constructor(readonly path: string, readonly fd: number, readonly capacity: number) {}
 
   static open(path: string): BlockDevice {
@@ -29,6 +41,26 @@ export class BlockDevice {
 
   /** Reads exactly `length` bytes at file `offset` into buffer[start…]; short or failed is fatal. */
   read(buffer: Uint8Array, start: number, length: number, offset: number): void {
+    if (length < READ_AHEAD) {
+      if (offset < this.windowStart || offset + length > this.windowStart + this.windowLength) this.readAhead(offset);
+      const from = offset - this.windowStart;
+      if (from >= 0 && from + length <= this.windowLength) {
+        this.window.copy(buffer, start, from, from + length);
+        return;
+      }
+    }
+    this.readDirect(buffer, start, length, offset);
+  }
+
+  /** Refills the window from `offset` (up to the capacity). */
+  private readAhead(offset: number): void {
+    this.windowLength = 0;
+    this.readDirect(this.window, 0, Math.min(READ_AHEAD, this.capacity - offset), offset);
+    this.windowStart = offset;
+    this.windowLength = Math.min(READ_AHEAD, this.capacity - offset);
+  }
+
+  private readDirect(buffer: Uint8Array, start: number, length: number, offset: number): void {
     let n: number;
     try {
       n = fs.readSync(this.fd, buffer, start, length, offset);
@@ -40,6 +72,7 @@ export class BlockDevice {
 
   /** Writes buffer[start, start + length) at file `offset`; short or failed is fatal. */
   write(buffer: Uint8Array, start: number, length: number, offset: number): void {
+    if (offset < this.windowStart + this.windowLength && this.windowStart < offset + length) this.windowLength = 0;
     let n: number;
     try {
       n = fs.writeSync(this.fd, buffer, start, length, offset);

@@ -1,10 +1,9 @@
 /**
  * The solo5-hvt compatible command line (§5): options come before KERNEL, everything after KERNEL
- * (or after `--`) is the guest's command line. Core options are parsed with yargs; the module
- * options carry a device name in the flag itself (`--block:NAME=PATH`), so they are matched here
- * and applied to the manifest by the machine.
+ * (or after `--`) is the guest's command line. The core options have one form each (`--gdb`,
+ * `--NAME=VALUE`, the last occurrence wins); the module options carry a device name in the flag
+ * itself (`--block:NAME=PATH`) and are applied to the manifest by the machine.
  */
-import yargs from 'yargs';
 import {
   DEFAULT_MEM_MIB, MFT_NAME_MAX, X86_GUEST_MAX_MEM_SIZE, X86_GUEST_PAGE_SIZE,
 } from '../solo5-abi/constants.js';
@@ -53,32 +52,10 @@ export function splitCommandLine(argv: readonly string[]): CommandLine {
   return { options: [...argv], kernel: null, guestArgs: [] };
 }
 
-const YARGS_CONFIG = {
-  'camel-case-expansion': false,
-  'dot-notation': false,
-  'duplicate-arguments-array': false,
-  'short-option-groups': false,
-  'parse-numbers': false,
-  'parse-positional-numbers': false,
-} as const;
-
-/** The core options; module options are matched before yargs sees the arguments. */
-function coreParser(args: string[]) {
-  return yargs(args)
-    .parserConfiguration(YARGS_CONFIG)
-    .option('mem', { type: 'string' })
-    .option('dumpcore', { type: 'string' })
-    .option('gdb', { type: 'boolean' })
-    .option('gdb-port', { type: 'string' })
-    .option('gdb-host', { type: 'string' })
-    .help(false)
-    .version(false)
-    .strictOptions()
-    .exitProcess(false);
-}
-
 /** The help text, with every flag shown in the form it is typed. */
-export function usage(): Promise<string> {
+export async function usage(): Promise<string> {
+  // Loaded only here: importing yargs costs ~50 ms of every start-up.
+  const { default: yargs } = await import('yargs');
   return yargs([])
     .scriptName('tender')
     .usage('Usage: $0 [OPTIONS] [--] KERNEL [ARGS...]\n\n' +
@@ -131,11 +108,15 @@ export function parseOptions(options: readonly string[]): TenderOptions {
     if (kind === 'block' && m[3].length > 4096) throw invalidOption(arg);
     modules.push({ kind, name: m[2], value: kind === 'net' ? m[3].slice(0, 19) : m[3], arg });
   }
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = coreParser(core).parseSync() as Record<string, unknown>;
-  } catch {
-    throw invalidOption(core.join(' '));
+  const parsed: Record<string, string | boolean> = {};
+  for (const arg of core) {
+    if (arg === '--gdb') parsed.gdb = true;
+    else {
+      const c = CORE_OPTION.exec(arg);
+      // --help and --version are answered before the machine is built; here they are invalid.
+      if (!c) throw invalidOption(core.join(' '));
+      parsed[c[1]] = c[2];
+    }
   }
   const gdbPortText = parsed['gdb-port'] as string | undefined;
   let gdbPort = DEFAULT_GDB_PORT;

@@ -31,7 +31,9 @@ const ops: Op[] = [
   ...['cvtsi2ss %rbx, %xmm0', 'cvtsi2sd %rbx, %xmm0', 'cvtsi2ss %ebx, %xmm0', 'cvtsi2sd %ebx, %xmm0'].map((t) => ({ text: t, kind: 'si' as const })),
 ];
 
-const MODES = [0x1f80, 0x3f80, 0x5f80, 0x7f80, 0x9f80 | 0x40];
+// 0x1fa0 (round to nearest, all masked, PE already set) is the state of the fast paths in
+// sse-float.ts: plain JS arithmetic whenever nothing beyond PE can be raised.
+const MODES = [0x1f80, 0x1fa0, 0x3f80, 0x5f80, 0x7f80, 0x9f80 | 0x40];
 
 function build(): { source: string; n: number; labels: string[] } {
   let src = '.globl run_cases\nrun_cases:\n  push %rbx\n';

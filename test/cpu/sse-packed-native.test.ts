@@ -38,16 +38,19 @@ const GPR_OPS = ['pmovmskb %xmm0, %eax', 'movmskps %xmm0, %eax', 'movmskpd %xmm0
 function build(): { source: string; labels: string[] } {
   let src = '.globl run_cases\nrun_cases:\n  push %rbx\n  sub $40, %rsp\n';
   const labels: string[] = [];
-  const load = (a: [bigint, bigint], b: [bigint, bigint]): string =>
+  const load = (a: [bigint, bigint], b: [bigint, bigint], mxcsr = 0x1f80): string =>
     `  mov $${a[0]}, %rax\n  mov %rax, (%rsp)\n  mov $${a[1]}, %rax\n  mov %rax, 8(%rsp)\n  movdqu (%rsp), %xmm0\n` +
     `  mov $${b[0]}, %rax\n  mov %rax, 16(%rsp)\n  mov $${b[1]}, %rax\n  mov %rax, 24(%rsp)\n  movdqu 16(%rsp), %xmm1\n` +
-    `  mov $${b[0] & 0xffffffffn}, %rbx\n  mov $0x5a5a5a5a5a5a5a5a, %rax\n  movl $0x1f80, 32(%rsp)\n  ldmxcsr 32(%rsp)\n`;
+    `  mov $${b[0] & 0xffffffffn}, %rbx\n  mov $0x5a5a5a5a5a5a5a5a, %rax\n  movl $${mxcsr}, 32(%rsp)\n  ldmxcsr 32(%rsp)\n`;
   const save = '  movdqu %xmm0, (%rdi)\n  mov %rax, 16(%rdi)\n  stmxcsr 24(%rdi)\n  add $32, %rdi\n';
   for (const a of V) {
     for (const b of V) {
-      for (const op of OPS) {
-        src += load(a, b) + `  ${op} %xmm1, %xmm0\n` + save;
-        labels.push(`${op.split('\n').pop()} a=${a.map((x) => x.toString(16))} b=${b.map((x) => x.toString(16))}`);
+      // 0x1fa0 (PE already set) is the state of the plain-arithmetic fast paths in sse-float.ts.
+      for (const mxcsr of [0x1f80, 0x1fa0]) {
+        for (const op of OPS) {
+          src += load(a, b, mxcsr) + `  ${op} %xmm1, %xmm0\n` + save;
+          labels.push(`${op.split('\n').pop()} mxcsr=${mxcsr.toString(16)} a=${a.map((x) => x.toString(16))} b=${b.map((x) => x.toString(16))}`);
+        }
       }
     }
     for (const op of [...IMM_OPS.map((o) => `${o}, %xmm0`), ...GPR_OPS]) {

@@ -15,7 +15,18 @@ import type { Cpu } from './cpu.js';
 import { GP, MF, NM, UD } from './fault.js';
 import type { Insn } from './insn.js';
 import { def, defGroup, F_MEM, F_MODRM, F_REG, F_SSE, I_B, range, V_66, V_F2, V_F3 } from './optable.js';
-import { denormIn32, denormIn64, mxcsrBegin, mxcsrCommit, roundResult, sseCheck } from './sse-common.js';
+import {
+  denormIn32,
+  denormIn64,
+  mxcsrBegin,
+  mxcsrCommit,
+  roundResult,
+  satS16,
+  satS8,
+  satU16,
+  satU8,
+  sseCheck,
+} from './sse-common.js';
 import { toInt32 } from './sse-convert.js';
 import { CR0_EM, CR0_NE, CR0_TS } from './state.js';
 
@@ -66,19 +77,6 @@ function setMM(c: Cpu, n: number, lo: number, hi: number): void {
 
 function storeO(c: Cpu, n: number): void {
   setMM(c, n, w[O32], w[O32 + 1]);
-}
-
-function satS8(v: number): number {
-  return v < -128 ? -128 : v > 127 ? 127 : v;
-}
-function satU8(v: number): number {
-  return v < 0 ? 0 : v > 255 ? 255 : v;
-}
-function satS16(v: number): number {
-  return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
-}
-function satU16(v: number): number {
-  return v < 0 ? 0 : v > 65535 ? 65535 : v;
 }
 
 /** Two-operand MMX operations (0F 60–7F, D0–FF), by opcode. */

@@ -104,6 +104,21 @@ export function mxcsrCommit(c: Cpu): void {
   c.mxcsr |= pending;
 }
 
+// ---- integer saturation (shared by the MMX and XMM packed-integer forms) ---------------------
+
+export function satS8(v: number): number {
+  return v < -128 ? -128 : v > 127 ? 127 : v;
+}
+export function satU8(v: number): number {
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+export function satS16(v: number): number {
+  return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
+}
+export function satU16(v: number): number {
+  return v < 0 ? 0 : v > 65535 ? 65535 : v;
+}
+
 // ---- bit-level helpers ---------------------------------------------------------------------
 
 const scratch = new ArrayBuffer(8);

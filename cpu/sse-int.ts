@@ -9,20 +9,7 @@ import type { Cpu } from './cpu.js';
 import { UD } from './fault.js';
 import type { Insn } from './insn.js';
 import { def, defGroup, F_MODRM, F_REG, F_SSE, I_B, range, V_66, V_F2, V_F3 } from './optable.js';
-import { copyXmm, OUT, sseCheck, xmmSrc } from './sse-common.js';
-
-function satS8(v: number): number {
-  return v < -128 ? -128 : v > 127 ? 127 : v;
-}
-function satU8(v: number): number {
-  return v < 0 ? 0 : v > 255 ? 255 : v;
-}
-function satS16(v: number): number {
-  return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
-}
-function satU16(v: number): number {
-  return v < 0 ? 0 : v > 65535 ? 65535 : v;
-}
+import { copyXmm, OUT, satS16, satS8, satU16, satU8, sseCheck, xmmSrc } from './sse-common.js';
 
 /** Two-operand packed integer operations, by opcode. */
 function pbin(c: Cpu, i: Insn): void {

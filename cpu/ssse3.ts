@@ -8,11 +8,7 @@ import type { Cpu } from './cpu.js';
 import { UD } from './fault.js';
 import type { Insn } from './insn.js';
 import { def, F_MODRM, F_SSE, I_B, range, V_66 } from './optable.js';
-import { copyXmm, OUT, sseCheck, xmmSrc } from './sse-common.js';
-
-function satS16(v: number): number {
-  return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
-}
+import { copyXmm, OUT, satS16, sseCheck, xmmSrc } from './sse-common.js';
 
 function ssse3(c: Cpu, i: Insn): void {
   sseCheck(c);

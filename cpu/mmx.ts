@@ -18,15 +18,16 @@ import { def, defGroup, F_MEM, F_MODRM, F_REG, F_SSE, I_B, range, V_66, V_F2, V_
 import {
   denormIn32,
   denormIn64,
+  MMD,
   mxcsrBegin,
   mxcsrCommit,
+  OUT,
   roundResult,
   satS16,
-  satS8,
-  satU16,
-  satU8,
   sseCheck,
+  TMP,
 } from './sse-common.js';
+import { packedIntBinary } from './sse-int.js';
 import { toInt32 } from './sse-convert.js';
 import { CR0_EM, CR0_NE, CR0_TS } from './state.js';
 
@@ -79,196 +80,27 @@ function storeO(c: Cpu, n: number): void {
   setMM(c, n, w[O32], w[O32 + 1]);
 }
 
-/** Two-operand MMX operations (0F 60–7F, D0–FF), by opcode. */
+/**
+ * Two-operand MMX operations (0F 60–6B, 74–76, D4–FE), by opcode: the operands go to XMM scratch
+ * slots and the shared packed-integer kernel works on their low 8 bytes.
+ */
 function mbin(c: Cpu, i: Insn): void {
   mmxEnter(c);
-  loadS(c, i);
-  const d = i.reg & 7;
-  loadD(c, d);
-  switch (i.opcode & 0xff) {
-    case 0x60: // PUNPCKLBW / PUNPCKHBW
-    case 0x68: {
-      const base = i.opcode & 8 ? 4 : 0;
-      for (let k = 0; k < 4; k++) {
-        b[O8 + 2 * k] = b[D8 + base + k];
-        b[O8 + 2 * k + 1] = b[S8 + base + k];
-      }
-      break;
-    }
-    case 0x61: // PUNPCKLWD / PUNPCKHWD
-    case 0x69: {
-      const base = i.opcode & 8 ? 2 : 0;
-      for (let k = 0; k < 2; k++) {
-        h[O16 + 2 * k] = h[D16 + base + k];
-        h[O16 + 2 * k + 1] = h[S16 + base + k];
-      }
-      break;
-    }
-    case 0x62: // PUNPCKLDQ / PUNPCKHDQ
-    case 0x6a: {
-      const base = i.opcode & 8 ? 1 : 0;
-      w[O32] = w[D32 + base];
-      w[O32 + 1] = w[S32 + base];
-      break;
-    }
-    case 0x63: // PACKSSWB
-      for (let k = 0; k < 4; k++) {
-        sb[O8 + k] = satS8(sh[D16 + k]);
-        sb[O8 + 4 + k] = satS8(sh[S16 + k]);
-      }
-      break;
-    case 0x67: // PACKUSWB
-      for (let k = 0; k < 4; k++) {
-        b[O8 + k] = satU8(sh[D16 + k]);
-        b[O8 + 4 + k] = satU8(sh[S16 + k]);
-      }
-      break;
-    case 0x6b: // PACKSSDW
-      for (let k = 0; k < 2; k++) {
-        sh[O16 + k] = satS16(w[D32 + k]);
-        sh[O16 + 2 + k] = satS16(w[S32 + k]);
-      }
-      break;
-    case 0x64: // PCMPGTB
-      for (let k = 0; k < 8; k++) b[O8 + k] = sb[D8 + k] > sb[S8 + k] ? 0xff : 0;
-      break;
-    case 0x65: // PCMPGTW
-      for (let k = 0; k < 4; k++) h[O16 + k] = sh[D16 + k] > sh[S16 + k] ? 0xffff : 0;
-      break;
-    case 0x66: // PCMPGTD
-      for (let k = 0; k < 2; k++) w[O32 + k] = w[D32 + k] > w[S32 + k] ? -1 : 0;
-      break;
-    case 0x74: // PCMPEQB
-      for (let k = 0; k < 8; k++) b[O8 + k] = b[D8 + k] === b[S8 + k] ? 0xff : 0;
-      break;
-    case 0x75: // PCMPEQW
-      for (let k = 0; k < 4; k++) h[O16 + k] = h[D16 + k] === h[S16 + k] ? 0xffff : 0;
-      break;
-    case 0x76: // PCMPEQD
-      for (let k = 0; k < 2; k++) w[O32 + k] = w[D32 + k] === w[S32 + k] ? -1 : 0;
-      break;
-    case 0xd4: // PADDQ
-    case 0xfb: {
-      // PSUBQ
-      const sub = (i.opcode & 0xff) === 0xfb;
-      const dl = w[D32] >>> 0, sl = w[S32] >>> 0;
-      const lo = sub ? dl - sl : dl + sl;
-      const carry = sub ? (lo < 0 ? -1 : 0) : lo > 0xffffffff ? 1 : 0;
-      w[O32] = lo | 0;
-      w[O32 + 1] = (sub ? w[D32 + 1] - w[S32 + 1] + carry : w[D32 + 1] + w[S32 + 1] + carry) | 0;
-      break;
-    }
-    case 0xd5: // PMULLW
-      for (let k = 0; k < 4; k++) h[O16 + k] = Math.imul(sh[D16 + k], sh[S16 + k]);
-      break;
-    case 0xe5: // PMULHW
-      for (let k = 0; k < 4; k++) h[O16 + k] = (sh[D16 + k] * sh[S16 + k]) >> 16;
-      break;
-    case 0xe4: // PMULHUW
-      for (let k = 0; k < 4; k++) h[O16 + k] = (h[D16 + k] * h[S16 + k]) >>> 16;
-      break;
-    case 0xf4: {
-      // PMULUDQ: low dwords, unsigned, full 64-bit product
-      // Exact via 16-bit halves (a double product would lose the low bits).
-      const a = w[D32] >>> 0, bb = w[S32] >>> 0;
-      const a0 = a & 0xffff, a1 = a >>> 16, b0 = bb & 0xffff, b1 = bb >>> 16;
-      const mid = a1 * b0 + a0 * b1;
-      const low = a0 * b0 + (mid % 65536) * 65536;
-      w[O32] = low | 0;
-      w[O32 + 1] = (a1 * b1 + Math.floor(mid / 65536) + Math.floor(low / 4294967296)) | 0;
-      break;
-    }
-    case 0xf5: // PMADDWD
-      for (let k = 0; k < 2; k++) w[O32 + k] = (sh[D16 + 2 * k] * sh[S16 + 2 * k] + sh[D16 + 2 * k + 1] * sh[S16 + 2 * k + 1]) | 0;
-      break;
-    case 0xf6: {
-      // PSADBW
-      let sum = 0;
-      for (let k = 0; k < 8; k++) sum += Math.abs(b[D8 + k] - b[S8 + k]);
-      w[O32] = sum;
-      w[O32 + 1] = 0;
-      break;
-    }
-    case 0xd8: // PSUBUSB
-      for (let k = 0; k < 8; k++) b[O8 + k] = satU8(b[D8 + k] - b[S8 + k]);
-      break;
-    case 0xd9: // PSUBUSW
-      for (let k = 0; k < 4; k++) h[O16 + k] = satU16(h[D16 + k] - h[S16 + k]);
-      break;
-    case 0xdc: // PADDUSB
-      for (let k = 0; k < 8; k++) b[O8 + k] = satU8(b[D8 + k] + b[S8 + k]);
-      break;
-    case 0xdd: // PADDUSW
-      for (let k = 0; k < 4; k++) h[O16 + k] = satU16(h[D16 + k] + h[S16 + k]);
-      break;
-    case 0xe8: // PSUBSB
-      for (let k = 0; k < 8; k++) sb[O8 + k] = satS8(sb[D8 + k] - sb[S8 + k]);
-      break;
-    case 0xe9: // PSUBSW
-      for (let k = 0; k < 4; k++) sh[O16 + k] = satS16(sh[D16 + k] - sh[S16 + k]);
-      break;
-    case 0xec: // PADDSB
-      for (let k = 0; k < 8; k++) sb[O8 + k] = satS8(sb[D8 + k] + sb[S8 + k]);
-      break;
-    case 0xed: // PADDSW
-      for (let k = 0; k < 4; k++) sh[O16 + k] = satS16(sh[D16 + k] + sh[S16 + k]);
-      break;
-    case 0xda: // PMINUB
-      for (let k = 0; k < 8; k++) b[O8 + k] = Math.min(b[D8 + k], b[S8 + k]);
-      break;
-    case 0xde: // PMAXUB
-      for (let k = 0; k < 8; k++) b[O8 + k] = Math.max(b[D8 + k], b[S8 + k]);
-      break;
-    case 0xea: // PMINSW
-      for (let k = 0; k < 4; k++) sh[O16 + k] = Math.min(sh[D16 + k], sh[S16 + k]);
-      break;
-    case 0xee: // PMAXSW
-      for (let k = 0; k < 4; k++) sh[O16 + k] = Math.max(sh[D16 + k], sh[S16 + k]);
-      break;
-    case 0xe0: // PAVGB
-      for (let k = 0; k < 8; k++) b[O8 + k] = (b[D8 + k] + b[S8 + k] + 1) >> 1;
-      break;
-    case 0xe3: // PAVGW
-      for (let k = 0; k < 4; k++) h[O16 + k] = (h[D16 + k] + h[S16 + k] + 1) >> 1;
-      break;
-    case 0xdb: // PAND
-      w[O32] = w[D32] & w[S32];
-      w[O32 + 1] = w[D32 + 1] & w[S32 + 1];
-      break;
-    case 0xdf: // PANDN
-      w[O32] = ~w[D32] & w[S32];
-      w[O32 + 1] = ~w[D32 + 1] & w[S32 + 1];
-      break;
-    case 0xeb: // POR
-      w[O32] = w[D32] | w[S32];
-      w[O32 + 1] = w[D32 + 1] | w[S32 + 1];
-      break;
-    case 0xef: // PXOR
-      w[O32] = w[D32] ^ w[S32];
-      w[O32 + 1] = w[D32 + 1] ^ w[S32 + 1];
-      break;
-    case 0xf8: // PSUBB
-      for (let k = 0; k < 8; k++) b[O8 + k] = b[D8 + k] - b[S8 + k];
-      break;
-    case 0xf9: // PSUBW
-      for (let k = 0; k < 4; k++) h[O16 + k] = h[D16 + k] - h[S16 + k];
-      break;
-    case 0xfa: // PSUBD
-      for (let k = 0; k < 2; k++) w[O32 + k] = (w[D32 + k] - w[S32 + k]) | 0;
-      break;
-    case 0xfc: // PADDB
-      for (let k = 0; k < 8; k++) b[O8 + k] = b[D8 + k] + b[S8 + k];
-      break;
-    case 0xfd: // PADDW
-      for (let k = 0; k < 4; k++) h[O16 + k] = h[D16 + k] + h[S16 + k];
-      break;
-    case 0xfe: // PADDD
-      for (let k = 0; k < 2; k++) w[O32 + k] = (w[D32 + k] + w[S32 + k]) | 0;
-      break;
-    default:
-      c.raise(UD, -1);
+  const x = c.x32;
+  if (i.mod === 3) {
+    const n = i.rm & 7;
+    x[TMP * 4] = c.fpLo[n];
+    x[TMP * 4 + 1] = c.fpHi[n];
+  } else {
+    c.ea(i);
+    x[TMP * 4] = c.read64(c.eaLo, c.eaHi);
+    x[TMP * 4 + 1] = c.rhi;
   }
-  storeO(c, d);
+  const d = i.reg & 7;
+  x[MMD * 4] = c.fpLo[d];
+  x[MMD * 4 + 1] = c.fpHi[d];
+  packedIntBinary(c, i.opcode & 0xff, MMD, TMP, 8);
+  setMM(c, d, x[OUT * 4], x[OUT * 4 + 1]);
 }
 
 /** Shifts D by `count` into O: width 16/32/64, kind 0 logical right, 1 arithmetic right, 2 left. */

@@ -15,6 +15,7 @@ import { CR0_EM, CR0_TS, CR4_OSFXSR, CR4_OSXMMEXCPT } from './state.js';
 /** Scratch XMM slots. */
 export const TMP = 16;
 export const OUT = 17;
+export const MMD = 18;
 
 export const MX_IE = 1, MX_DE = 2, MX_ZE = 4, MX_OE = 8, MX_UE = 16, MX_PE = 32;
 export const MX_DAZ = 1 << 6;

@@ -11,11 +11,13 @@ import type { Insn } from './insn.js';
 import { def, defGroup, F_MODRM, F_REG, F_SSE, I_B, range, V_66, V_F2, V_F3 } from './optable.js';
 import { copyXmm, OUT, satS16, satS8, satU16, satU8, sseCheck, xmmSrc } from './sse-common.js';
 
-/** Two-operand packed integer operations, by opcode. */
-function pbin(c: Cpu, i: Insn): void {
-  sseCheck(c);
-  const s = xmmSrc(c, i, 16, true);
-  const d = i.reg;
+/**
+ * Two-operand packed integer operations, by opcode (0F 60–76, D4–FE), on the low `bytes` (8 for
+ * the MMX forms, 16 for the XMM forms) of XMM slots `d` and `s`, into OUT. One implementation
+ * serves both widths: MMX copies its operands into scratch slots first.
+ */
+export function packedIntBinary(c: Cpu, op: number, d: number, s: number, bytes: number): void {
+  const n8 = bytes, n16 = bytes >> 1, n32 = bytes >> 2;
   const b = c.x8;
   const sb = c.xs8;
   const h = c.x16;
@@ -24,31 +26,31 @@ function pbin(c: Cpu, i: Insn): void {
   const D8 = d * 16, S8 = s * 16, O8 = OUT * 16;
   const D16 = d * 8, S16 = s * 8, O16 = OUT * 8;
   const D32 = d * 4, S32 = s * 4, O32 = OUT * 4;
-  switch (i.opcode & 0xff) {
+  switch (op) {
     case 0x60: // PUNPCKLBW
     case 0x68:
-      for (let k = 0, base = (i.opcode & 8) ? 8 : 0; k < 8; k++) {
+      for (let k = 0, base = op & 8 ? n8 >> 1 : 0; k < n8 >> 1; k++) {
         b[O8 + 2 * k] = b[D8 + base + k];
         b[O8 + 2 * k + 1] = b[S8 + base + k];
       }
       break;
     case 0x61: // PUNPCKLWD
     case 0x69:
-      for (let k = 0, base = (i.opcode & 8) ? 4 : 0; k < 4; k++) {
+      for (let k = 0, base = op & 8 ? n16 >> 1 : 0; k < n16 >> 1; k++) {
         h[O16 + 2 * k] = h[D16 + base + k];
         h[O16 + 2 * k + 1] = h[S16 + base + k];
       }
       break;
     case 0x62: // PUNPCKLDQ
     case 0x6a:
-      for (let k = 0, base = (i.opcode & 8) ? 2 : 0; k < 2; k++) {
+      for (let k = 0, base = op & 8 ? n32 >> 1 : 0; k < n32 >> 1; k++) {
         w[O32 + 2 * k] = w[D32 + base + k];
         w[O32 + 2 * k + 1] = w[S32 + base + k];
       }
       break;
     case 0x6c: // PUNPCKLQDQ
     case 0x6d: {
-      const base = i.opcode & 1 ? 2 : 0;
+      const base = op & 1 ? 2 : 0;
       w[O32] = w[D32 + base];
       w[O32 + 1] = w[D32 + base + 1];
       w[O32 + 2] = w[S32 + base];
@@ -56,46 +58,46 @@ function pbin(c: Cpu, i: Insn): void {
       break;
     }
     case 0x63: // PACKSSWB
-      for (let k = 0; k < 8; k++) {
+      for (let k = 0; k < n16; k++) {
         sb[O8 + k] = satS8(sh[D16 + k]);
-        sb[O8 + 8 + k] = satS8(sh[S16 + k]);
+        sb[O8 + n16 + k] = satS8(sh[S16 + k]);
       }
       break;
     case 0x67: // PACKUSWB
-      for (let k = 0; k < 8; k++) {
+      for (let k = 0; k < n16; k++) {
         b[O8 + k] = satU8(sh[D16 + k]);
-        b[O8 + 8 + k] = satU8(sh[S16 + k]);
+        b[O8 + n16 + k] = satU8(sh[S16 + k]);
       }
       break;
     case 0x6b: // PACKSSDW
-      for (let k = 0; k < 4; k++) {
+      for (let k = 0; k < n32; k++) {
         sh[O16 + k] = satS16(w[D32 + k]);
-        sh[O16 + 4 + k] = satS16(w[S32 + k]);
+        sh[O16 + n32 + k] = satS16(w[S32 + k]);
       }
       break;
     case 0x64: // PCMPGTB
-      for (let k = 0; k < 16; k++) b[O8 + k] = sb[D8 + k] > sb[S8 + k] ? 0xff : 0;
+      for (let k = 0; k < n8; k++) b[O8 + k] = sb[D8 + k] > sb[S8 + k] ? 0xff : 0;
       break;
     case 0x65: // PCMPGTW
-      for (let k = 0; k < 8; k++) h[O16 + k] = sh[D16 + k] > sh[S16 + k] ? 0xffff : 0;
+      for (let k = 0; k < n16; k++) h[O16 + k] = sh[D16 + k] > sh[S16 + k] ? 0xffff : 0;
       break;
     case 0x66: // PCMPGTD
-      for (let k = 0; k < 4; k++) w[O32 + k] = w[D32 + k] > w[S32 + k] ? -1 : 0;
+      for (let k = 0; k < n32; k++) w[O32 + k] = w[D32 + k] > w[S32 + k] ? -1 : 0;
       break;
     case 0x74: // PCMPEQB
-      for (let k = 0; k < 16; k++) b[O8 + k] = b[D8 + k] === b[S8 + k] ? 0xff : 0;
+      for (let k = 0; k < n8; k++) b[O8 + k] = b[D8 + k] === b[S8 + k] ? 0xff : 0;
       break;
     case 0x75: // PCMPEQW
-      for (let k = 0; k < 8; k++) h[O16 + k] = h[D16 + k] === h[S16 + k] ? 0xffff : 0;
+      for (let k = 0; k < n16; k++) h[O16 + k] = h[D16 + k] === h[S16 + k] ? 0xffff : 0;
       break;
     case 0x76: // PCMPEQD
-      for (let k = 0; k < 4; k++) w[O32 + k] = w[D32 + k] === w[S32 + k] ? -1 : 0;
+      for (let k = 0; k < n32; k++) w[O32 + k] = w[D32 + k] === w[S32 + k] ? -1 : 0;
       break;
     case 0xd4: // PADDQ
     case 0xfb: // PSUBQ
-      for (let k = 0; k < 4; k += 2) {
+      for (let k = 0; k < n32; k += 2) {
         const aLo = w[D32 + k], aHi = w[D32 + k + 1], bLo = w[S32 + k], bHi = w[S32 + k + 1];
-        if ((i.opcode & 0xff) === 0xd4) {
+        if (op === 0xd4) {
           const sum = (aLo >>> 0) + (bLo >>> 0);
           w[O32 + k] = sum | 0;
           w[O32 + k + 1] = (aHi + bHi + (sum > 0xffffffff ? 1 : 0)) | 0;
@@ -106,16 +108,16 @@ function pbin(c: Cpu, i: Insn): void {
       }
       break;
     case 0xd5: // PMULLW
-      for (let k = 0; k < 8; k++) h[O16 + k] = Math.imul(sh[D16 + k], sh[S16 + k]);
+      for (let k = 0; k < n16; k++) h[O16 + k] = Math.imul(sh[D16 + k], sh[S16 + k]);
       break;
     case 0xe5: // PMULHW
-      for (let k = 0; k < 8; k++) h[O16 + k] = (sh[D16 + k] * sh[S16 + k]) >> 16;
+      for (let k = 0; k < n16; k++) h[O16 + k] = (sh[D16 + k] * sh[S16 + k]) >> 16;
       break;
     case 0xe4: // PMULHUW
-      for (let k = 0; k < 8; k++) h[O16 + k] = Math.floor((h[D16 + k] * h[S16 + k]) / 65536);
+      for (let k = 0; k < n16; k++) h[O16 + k] = Math.floor((h[D16 + k] * h[S16 + k]) / 65536);
       break;
     case 0xf4: // PMULUDQ
-      for (let k = 0; k < 4; k += 2) {
+      for (let k = 0; k < n32; k += 2) {
         const x = w[D32 + k] >>> 0;
         const y = w[S32 + k] >>> 0;
         const xl = x & 0xffff, xh = x >>> 16, yl = y & 0xffff, yh = y >>> 16;
@@ -126,10 +128,10 @@ function pbin(c: Cpu, i: Insn): void {
       }
       break;
     case 0xf5: // PMADDWD
-      for (let k = 0; k < 4; k++) w[O32 + k] = (sh[D16 + 2 * k] * sh[S16 + 2 * k] + sh[D16 + 2 * k + 1] * sh[S16 + 2 * k + 1]) | 0;
+      for (let k = 0; k < n32; k++) w[O32 + k] = (sh[D16 + 2 * k] * sh[S16 + 2 * k] + sh[D16 + 2 * k + 1] * sh[S16 + 2 * k + 1]) | 0;
       break;
     case 0xf6: // PSADBW
-      for (let half = 0; half < 2; half++) {
+      for (let half = 0; half < bytes >> 3; half++) {
         let sum = 0;
         for (let k = 0; k < 8; k++) sum += Math.abs(b[D8 + half * 8 + k] - b[S8 + half * 8 + k]);
         w[O32 + half * 2] = sum;
@@ -137,81 +139,87 @@ function pbin(c: Cpu, i: Insn): void {
       }
       break;
     case 0xd8: // PSUBUSB
-      for (let k = 0; k < 16; k++) b[O8 + k] = satU8(b[D8 + k] - b[S8 + k]);
+      for (let k = 0; k < n8; k++) b[O8 + k] = satU8(b[D8 + k] - b[S8 + k]);
       break;
     case 0xd9: // PSUBUSW
-      for (let k = 0; k < 8; k++) h[O16 + k] = satU16(h[D16 + k] - h[S16 + k]);
+      for (let k = 0; k < n16; k++) h[O16 + k] = satU16(h[D16 + k] - h[S16 + k]);
       break;
     case 0xdc: // PADDUSB
-      for (let k = 0; k < 16; k++) b[O8 + k] = satU8(b[D8 + k] + b[S8 + k]);
+      for (let k = 0; k < n8; k++) b[O8 + k] = satU8(b[D8 + k] + b[S8 + k]);
       break;
     case 0xdd: // PADDUSW
-      for (let k = 0; k < 8; k++) h[O16 + k] = satU16(h[D16 + k] + h[S16 + k]);
+      for (let k = 0; k < n16; k++) h[O16 + k] = satU16(h[D16 + k] + h[S16 + k]);
       break;
     case 0xe8: // PSUBSB
-      for (let k = 0; k < 16; k++) sb[O8 + k] = satS8(sb[D8 + k] - sb[S8 + k]);
+      for (let k = 0; k < n8; k++) sb[O8 + k] = satS8(sb[D8 + k] - sb[S8 + k]);
       break;
     case 0xe9: // PSUBSW
-      for (let k = 0; k < 8; k++) sh[O16 + k] = satS16(sh[D16 + k] - sh[S16 + k]);
+      for (let k = 0; k < n16; k++) sh[O16 + k] = satS16(sh[D16 + k] - sh[S16 + k]);
       break;
     case 0xec: // PADDSB
-      for (let k = 0; k < 16; k++) sb[O8 + k] = satS8(sb[D8 + k] + sb[S8 + k]);
+      for (let k = 0; k < n8; k++) sb[O8 + k] = satS8(sb[D8 + k] + sb[S8 + k]);
       break;
     case 0xed: // PADDSW
-      for (let k = 0; k < 8; k++) sh[O16 + k] = satS16(sh[D16 + k] + sh[S16 + k]);
+      for (let k = 0; k < n16; k++) sh[O16 + k] = satS16(sh[D16 + k] + sh[S16 + k]);
       break;
     case 0xda: // PMINUB
-      for (let k = 0; k < 16; k++) b[O8 + k] = Math.min(b[D8 + k], b[S8 + k]);
+      for (let k = 0; k < n8; k++) b[O8 + k] = Math.min(b[D8 + k], b[S8 + k]);
       break;
     case 0xde: // PMAXUB
-      for (let k = 0; k < 16; k++) b[O8 + k] = Math.max(b[D8 + k], b[S8 + k]);
+      for (let k = 0; k < n8; k++) b[O8 + k] = Math.max(b[D8 + k], b[S8 + k]);
       break;
     case 0xea: // PMINSW
-      for (let k = 0; k < 8; k++) sh[O16 + k] = Math.min(sh[D16 + k], sh[S16 + k]);
+      for (let k = 0; k < n16; k++) sh[O16 + k] = Math.min(sh[D16 + k], sh[S16 + k]);
       break;
     case 0xee: // PMAXSW
-      for (let k = 0; k < 8; k++) sh[O16 + k] = Math.max(sh[D16 + k], sh[S16 + k]);
+      for (let k = 0; k < n16; k++) sh[O16 + k] = Math.max(sh[D16 + k], sh[S16 + k]);
       break;
     case 0xe0: // PAVGB
-      for (let k = 0; k < 16; k++) b[O8 + k] = (b[D8 + k] + b[S8 + k] + 1) >> 1;
+      for (let k = 0; k < n8; k++) b[O8 + k] = (b[D8 + k] + b[S8 + k] + 1) >> 1;
       break;
     case 0xe3: // PAVGW
-      for (let k = 0; k < 8; k++) h[O16 + k] = (h[D16 + k] + h[S16 + k] + 1) >> 1;
+      for (let k = 0; k < n16; k++) h[O16 + k] = (h[D16 + k] + h[S16 + k] + 1) >> 1;
       break;
     case 0xdb: // PAND
-      for (let k = 0; k < 4; k++) w[O32 + k] = w[D32 + k] & w[S32 + k];
+      for (let k = 0; k < n32; k++) w[O32 + k] = w[D32 + k] & w[S32 + k];
       break;
     case 0xdf: // PANDN
-      for (let k = 0; k < 4; k++) w[O32 + k] = ~w[D32 + k] & w[S32 + k];
+      for (let k = 0; k < n32; k++) w[O32 + k] = ~w[D32 + k] & w[S32 + k];
       break;
     case 0xeb: // POR
-      for (let k = 0; k < 4; k++) w[O32 + k] = w[D32 + k] | w[S32 + k];
+      for (let k = 0; k < n32; k++) w[O32 + k] = w[D32 + k] | w[S32 + k];
       break;
     case 0xef: // PXOR
-      for (let k = 0; k < 4; k++) w[O32 + k] = w[D32 + k] ^ w[S32 + k];
+      for (let k = 0; k < n32; k++) w[O32 + k] = w[D32 + k] ^ w[S32 + k];
       break;
     case 0xf8: // PSUBB
-      for (let k = 0; k < 16; k++) b[O8 + k] = b[D8 + k] - b[S8 + k];
+      for (let k = 0; k < n8; k++) b[O8 + k] = b[D8 + k] - b[S8 + k];
       break;
     case 0xf9: // PSUBW
-      for (let k = 0; k < 8; k++) h[O16 + k] = h[D16 + k] - h[S16 + k];
+      for (let k = 0; k < n16; k++) h[O16 + k] = h[D16 + k] - h[S16 + k];
       break;
     case 0xfa: // PSUBD
-      for (let k = 0; k < 4; k++) w[O32 + k] = (w[D32 + k] - w[S32 + k]) | 0;
+      for (let k = 0; k < n32; k++) w[O32 + k] = (w[D32 + k] - w[S32 + k]) | 0;
       break;
     case 0xfc: // PADDB
-      for (let k = 0; k < 16; k++) b[O8 + k] = b[D8 + k] + b[S8 + k];
+      for (let k = 0; k < n8; k++) b[O8 + k] = b[D8 + k] + b[S8 + k];
       break;
     case 0xfd: // PADDW
-      for (let k = 0; k < 8; k++) h[O16 + k] = h[D16 + k] + h[S16 + k];
+      for (let k = 0; k < n16; k++) h[O16 + k] = h[D16 + k] + h[S16 + k];
       break;
     case 0xfe: // PADDD
-      for (let k = 0; k < 4; k++) w[O32 + k] = (w[D32 + k] + w[S32 + k]) | 0;
+      for (let k = 0; k < n32; k++) w[O32 + k] = (w[D32 + k] + w[S32 + k]) | 0;
       break;
     default:
       c.raise(UD, -1);
   }
-  copyXmm(c, d, OUT);
+}
+
+function pbin(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const s = xmmSrc(c, i, 16, true);
+  packedIntBinary(c, i.opcode & 0xff, i.reg, s, 16);
+  copyXmm(c, i.reg, OUT);
 }
 
 /**

@@ -114,10 +114,11 @@ export class CpuState {
   tscLast = 0;
 
   /**
-   * XMM0..15 as 16 × 16 bytes, with views of every lane width over the same bytes. Slots 16 and
-   * 17 are scratch: a memory source operand, and results held back until MXCSR says they commit.
+   * XMM0..15 as 16 × 16 bytes, with views of every lane width over the same bytes. Slots 16 to
+   * 18 are scratch: a memory source operand, results held back until MXCSR says they commit, and
+   * an MMX destination operand (MMX shares the XMM packed-integer kernels).
    */
-  readonly xmmBuf = new ArrayBuffer(18 * 16);
+  readonly xmmBuf = new ArrayBuffer(19 * 16);
   readonly x8 = new Uint8Array(this.xmmBuf);
   readonly xs8 = new Int8Array(this.xmmBuf);
   readonly x16 = new Uint16Array(this.xmmBuf);

@@ -23,11 +23,11 @@ import {
   mxcsrCommit,
   OUT,
   roundResult,
-  satS16,
   sseCheck,
   TMP,
 } from './sse-common.js';
 import { packedIntBinary } from './sse-int.js';
+import { alignRight, packedSsse3 } from './ssse3.js';
 import { toInt32 } from './sse-convert.js';
 import { CR0_EM, CR0_NE, CR0_TS } from './state.js';
 
@@ -86,6 +86,16 @@ function storeO(c: Cpu, n: number): void {
  */
 function mbin(c: Cpu, i: Insn): void {
   mmxEnter(c);
+  const d = loadOperands(c, i);
+  packedIntBinary(c, i.opcode & 0xff, MMD, TMP, 8);
+  storeOut(c, d);
+}
+
+/**
+ * Copies the source (MM(rm) or m64) to XMM scratch slot TMP and MM(reg) to MMD, for the kernels
+ * shared with the XMM forms; returns the destination register.
+ */
+function loadOperands(c: Cpu, i: Insn): number {
   const x = c.x32;
   if (i.mod === 3) {
     const n = i.rm & 7;
@@ -99,8 +109,12 @@ function mbin(c: Cpu, i: Insn): void {
   const d = i.reg & 7;
   x[MMD * 4] = c.fpLo[d];
   x[MMD * 4 + 1] = c.fpHi[d];
-  packedIntBinary(c, i.opcode & 0xff, MMD, TMP, 8);
-  setMM(c, d, x[OUT * 4], x[OUT * 4 + 1]);
+  return d;
+}
+
+/** Writes the low 8 bytes of OUT to MM(d). */
+function storeOut(c: Cpu, d: number): void {
+  setMM(c, d, c.x32[OUT * 4], c.x32[OUT * 4 + 1]);
 }
 
 /** Shifts D by `count` into O: width 16/32/64, kind 0 logical right, 1 arithmetic right, 2 left. */
@@ -361,86 +375,17 @@ const f64v = new DataView(new ArrayBuffer(8));
 
 function ssse3(c: Cpu, i: Insn): void {
   mmxEnter(c);
-  loadS(c, i);
-  const d = i.reg & 7;
-  loadD(c, d);
-  const op = i.opcode & 0xff;
-  switch (op) {
-    case 0x00: // PSHUFB
-      for (let k = 0; k < 8; k++) {
-        const m = b[S8 + k];
-        b[O8 + k] = m & 0x80 ? 0 : b[D8 + (m & 7)];
-      }
-      break;
-    case 0x01: // PHADDW, PHADDSW, PHSUBW, PHSUBSW
-    case 0x03:
-    case 0x05:
-    case 0x07: {
-      const sub = (op & 4) !== 0;
-      const sat = (op & 2) !== 0;
-      for (let k = 0; k < 4; k++) {
-        const base = k < 2 ? D16 + 2 * k : S16 + 2 * (k - 2);
-        const v = sub ? sh[base] - sh[base + 1] : sh[base] + sh[base + 1];
-        sh[O16 + k] = sat ? satS16(v) : v;
-      }
-      break;
-    }
-    case 0x02: // PHADDD
-    case 0x06: // PHSUBD
-      w[O32] = op === 0x06 ? (w[D32] - w[D32 + 1]) | 0 : (w[D32] + w[D32 + 1]) | 0;
-      w[O32 + 1] = op === 0x06 ? (w[S32] - w[S32 + 1]) | 0 : (w[S32] + w[S32 + 1]) | 0;
-      break;
-    case 0x04: // PMADDUBSW
-      for (let k = 0; k < 4; k++) sh[O16 + k] = satS16(b[D8 + 2 * k] * sb[S8 + 2 * k] + b[D8 + 2 * k + 1] * sb[S8 + 2 * k + 1]);
-      break;
-    case 0x08: // PSIGNB
-      for (let k = 0; k < 8; k++) {
-        const m = sb[S8 + k];
-        b[O8 + k] = m < 0 ? -b[D8 + k] : m === 0 ? 0 : b[D8 + k];
-      }
-      break;
-    case 0x09: // PSIGNW
-      for (let k = 0; k < 4; k++) {
-        const m = sh[S16 + k];
-        h[O16 + k] = m < 0 ? -h[D16 + k] : m === 0 ? 0 : h[D16 + k];
-      }
-      break;
-    case 0x0a: // PSIGND
-      for (let k = 0; k < 2; k++) {
-        const m = w[S32 + k];
-        w[O32 + k] = m < 0 ? -w[D32 + k] | 0 : m === 0 ? 0 : w[D32 + k];
-      }
-      break;
-    case 0x0b: // PMULHRSW
-      for (let k = 0; k < 4; k++) h[O16 + k] = (((sh[D16 + k] * sh[S16 + k]) >> 14) + 1) >> 1;
-      break;
-    case 0x1c: // PABSB
-      for (let k = 0; k < 8; k++) b[O8 + k] = Math.abs(sb[S8 + k]);
-      break;
-    case 0x1d: // PABSW
-      for (let k = 0; k < 4; k++) h[O16 + k] = Math.abs(sh[S16 + k]);
-      break;
-    case 0x1e: // PABSD
-      for (let k = 0; k < 2; k++) w[O32 + k] = Math.abs(w[S32 + k]) | 0;
-      break;
-    default:
-      c.raise(UD, -1);
-  }
-  storeO(c, d);
+  const d = loadOperands(c, i);
+  packedSsse3(c, i.opcode & 0xff, MMD, TMP, 8);
+  storeOut(c, d);
 }
 
-/** 0F 3A 0F PALIGNR mm, mm/m64, imm8: (dest:src) >> (imm8 bytes), low 8 bytes. */
+/** 0F 3A 0F PALIGNR mm, mm/m64, imm8. */
 function palignr(c: Cpu, i: Insn): void {
   mmxEnter(c);
-  loadS(c, i);
-  const d = i.reg & 7;
-  loadD(c, d);
-  const n = i.imm & 0xff;
-  for (let k = 0; k < 8; k++) {
-    const j = k + n;
-    b[O8 + k] = j < 8 ? b[S8 + j] : j < 16 ? b[D8 + j - 8] : 0;
-  }
-  storeO(c, d);
+  const d = loadOperands(c, i);
+  alignRight(c, MMD, TMP, i.imm & 0xff, 8);
+  storeOut(c, d);
 }
 
 const M = F_MODRM | F_SSE;

@@ -26,7 +26,7 @@ import {
   sseCheck,
   TMP,
 } from './sse-common.js';
-import { packedIntBinary } from './sse-int.js';
+import { packedIntBinary, shiftLanes } from './sse-int.js';
 import { alignRight, packedSsse3 } from './ssse3.js';
 import { toInt32 } from './sse-convert.js';
 import { CR0_EM, CR0_NE, CR0_TS } from './state.js';
@@ -117,58 +117,31 @@ function storeOut(c: Cpu, d: number): void {
   setMM(c, d, c.x32[OUT * 4], c.x32[OUT * 4 + 1]);
 }
 
-/** Shifts D by `count` into O: width 16/32/64, kind 0 logical right, 1 arithmetic right, 2 left. */
-function shiftLanes(width: number, kind: number, count: number): void {
-  if (width === 64) {
-    const lo = w[D32] >>> 0, hi = w[D32 + 1] >>> 0;
-    if (count > 63) {
-      w[O32] = 0;
-      w[O32 + 1] = 0;
-    } else if (kind === 2) {
-      w[O32] = count >= 32 ? 0 : lo << count;
-      w[O32 + 1] = count >= 32 ? lo << (count - 32) : count === 0 ? hi : (hi << count) | (lo >>> (32 - count));
-    } else {
-      w[O32 + 1] = count >= 32 ? 0 : hi >>> count;
-      w[O32] = count >= 32 ? hi >>> (count - 32) : count === 0 ? lo : (lo >>> count) | (hi << (32 - count));
-    }
-    return;
-  }
-  const n = 64 / width;
-  for (let k = 0; k < n; k++) {
-    if (width === 16) {
-      const v = sh[D16 + k];
-      sh[O16 + k] = kind === 1 ? v >> (count > 15 ? 15 : count) : count > 15 ? 0 : kind === 2 ? v << count : (v & 0xffff) >>> count;
-    } else {
-      const v = w[D32 + k];
-      w[O32 + k] = kind === 1 ? v >> (count > 31 ? 31 : count) : count > 31 ? 0 : kind === 2 ? v << count : v >>> count;
-    }
-  }
-}
-
 /** PSRLW/D/Q, PSRAW/D, PSLLW/D/Q by an MMX register or memory count (0F D1–D3, E1, E2, F1–F3). */
 function shiftByMm(c: Cpu, i: Insn): void {
   mmxEnter(c);
-  loadS(c, i);
-  const d = i.reg & 7;
-  loadD(c, d);
+  const d = loadOperands(c, i);
+  const x = c.x32;
+  // Any count above 63 acts like 255 (all bits out, or sign fill).
+  const count = x[TMP * 4 + 1] !== 0 || x[TMP * 4] < 0 ? 255 : x[TMP * 4];
   const op = i.opcode & 0xff;
-  const count = w[S32 + 1] !== 0 ? 64 : w[S32] >>> 0 > 64 ? 64 : w[S32] >>> 0;
-  const width = (op & 3) === 1 ? 16 : (op & 3) === 2 ? 32 : 64;
   const kind = (op & 0xf0) === 0xd0 ? 0 : (op & 0xf0) === 0xe0 ? 1 : 2;
-  shiftLanes(width, kind, count);
-  storeO(c, d);
+  shiftLanes(c, MMD, 1 << (op & 3), kind, count, 8);
+  setMM(c, d, x[MMD * 4], x[MMD * 4 + 1]);
 }
 
 /** 0F 71/72/73 /2 /4 /6 ib: shifts by an immediate. */
 function shiftByImm(c: Cpu, i: Insn): void {
   mmxEnter(c);
   const d = i.rm & 7;
-  loadD(c, d);
+  const x = c.x32;
+  x[MMD * 4] = c.fpLo[d];
+  x[MMD * 4 + 1] = c.fpHi[d];
   const op = i.opcode & 0xff;
-  const width = op === 0x71 ? 16 : op === 0x72 ? 32 : 64;
+  const width = op === 0x71 ? 2 : op === 0x72 ? 4 : 8;
   const r = i.reg & 7;
-  shiftLanes(width, r === 2 ? 0 : r === 4 ? 1 : 2, i.imm & 0xff);
-  storeO(c, d);
+  shiftLanes(c, MMD, width, r === 2 ? 0 : r === 4 ? 1 : 2, i.imm & 0xff, 8);
+  setMM(c, d, x[MMD * 4], x[MMD * 4 + 1]);
 }
 
 /** 0F 6E MOVD/MOVQ mm, r/m32/64. */

@@ -223,31 +223,31 @@ function pbin(c: Cpu, i: Insn): void {
 }
 
 /**
- * Element shifts of XMM register `d` by `count`: kind 0 logical right, 1 arithmetic right,
- * 2 left; width 2, 4 or 8 bytes.
+ * Element shifts, in place, of the low `bytes` (8 for MMX, 16 for XMM) of XMM slot `d` by
+ * `count`: kind 0 logical right, 1 arithmetic right, 2 left; width 2, 4 or 8 bytes.
  */
-function shiftLanes(c: Cpu, d: number, width: number, kind: number, count: number): void {
+export function shiftLanes(c: Cpu, d: number, width: number, kind: number, count: number, bytes: number): void {
   const h = c.x16;
   const sh = c.xs16;
   const w = c.x32;
   const bits = width * 8;
   if (count >= bits && kind !== 1) {
-    for (let k = 0; k < 4; k++) w[d * 4 + k] = 0;
+    for (let k = 0; k < bytes >> 2; k++) w[d * 4 + k] = 0;
     return;
   }
   const n = Math.min(count, bits - 1);
   if (width === 2) {
-    for (let k = 0; k < 8; k++) {
+    for (let k = 0; k < bytes >> 1; k++) {
       const j = d * 8 + k;
       h[j] = kind === 0 ? h[j] >>> n : kind === 1 ? sh[j] >> n : h[j] << n;
     }
   } else if (width === 4) {
-    for (let k = 0; k < 4; k++) {
+    for (let k = 0; k < bytes >> 2; k++) {
       const j = d * 4 + k;
       w[j] = kind === 0 ? w[j] >>> n : kind === 1 ? w[j] >> n : w[j] << n;
     }
   } else {
-    for (let k = 0; k < 4; k += 2) {
+    for (let k = 0; k < bytes >> 2; k += 2) {
       const j = d * 4 + k;
       const lo = w[j];
       const hi = w[j + 1];
@@ -270,9 +270,9 @@ function shiftByXmm(c: Cpu, i: Insn): void {
   const w = c.x32;
   const count = w[s * 4 + 1] !== 0 || w[s * 4] < 0 ? 255 : w[s * 4];
   const op = i.opcode & 0xff;
-  const width = [2, 4, 8][(op & 3) - 1];
+  const width = 1 << (op & 3);
   const kind = op >= 0xf0 ? 2 : op >= 0xe0 ? 1 : 0;
-  shiftLanes(c, i.reg, width, kind, count);
+  shiftLanes(c, i.reg, width, kind, count, 16);
 }
 
 /** 66 0F 71/72/73 with /2 /4 /6 and imm8. */
@@ -280,7 +280,7 @@ function shiftByImm(c: Cpu, i: Insn): void {
   sseCheck(c);
   const width = i.opcode === 0x171 ? 2 : i.opcode === 0x172 ? 4 : 8;
   const r = i.reg & 7;
-  shiftLanes(c, i.rm, width, r === 2 ? 0 : r === 4 ? 1 : 2, i.imm & 0xff);
+  shiftLanes(c, i.rm, width, r === 2 ? 0 : r === 4 ? 1 : 2, i.imm & 0xff, 16);
 }
 
 /** PSRLDQ (/3) and PSLLDQ (/7): whole-register byte shifts. */

@@ -7,8 +7,10 @@
  * shifts, packs, unpacks, EMMS), the SSE integer additions on MMX registers (PAVG, PEXTRW,
  * PINSRW, PMAX/PMIN, PMOVMSKB, PMULHUW, PSADBW, PSHUFW, MASKMOVQ, MOVNTQ), the SSE2 MMX forms
  * (PADDQ, PSUBQ, PMULUDQ, MOVDQ2Q, MOVQ2DQ, CVTPI2PS, CVT(T)PS2PI, CVTPI2PD, CVT(T)PD2PI) and
- * the SSSE3 MMX forms. Operands are copied into a scratch block (D, S, result O), so a
- * destination that is also a source reads correctly.
+ * the SSSE3 MMX forms. The packed-integer arithmetic, shifts and SSSE3 ops copy their operands
+ * into XMM scratch slots (TMP, MMD) and run the same kernels as the XMM forms on 8 bytes; the
+ * rest use a local scratch block (D, S, result O). Either way a destination that is also a
+ * source reads correctly.
  */
 import { advertise, EDX } from './cpuid.js';
 import type { Cpu } from './cpu.js';

@@ -671,6 +671,35 @@ function isBig(): boolean {
   return (aS & 0x7fff) >= 16383 + 63 && (aS & 0x7fff) !== 0x7fff;
 }
 
+/**
+ * The common start of FPTAN and FSINCOS, which both leave two results: a full stack, an
+ * out-of-range operand (C2 set, nothing else changes) and a NaN, ∞, unsupported or empty operand
+ * (the NaN result goes to ST0 and is pushed as well) end the instruction here. Returns the
+ * operand's kind, or -1 when the instruction is complete.
+ */
+function twoResultStart(c: Cpu): number {
+  if (pushFullTwo(c)) {
+    c.fsw &= ~C2;
+    commit(c);
+    return -1;
+  }
+  get(c, 0, false);
+  if (isBig()) {
+    c.fsw |= C2;
+    return -1;
+  }
+  c.fsw &= ~C2;
+  const kk = kind(aS, aH, aL);
+  if (kk === K_BAD || kk === K_INF || kk >= K_QNAN) {
+    transSpecial(c, 0);
+    if (!blocked(c)) push(c, R.se, R.hi, R.lo);
+    commit(c);
+    return -1;
+  }
+  return kk;
+}
+
+
 /** R as the hardware writes it back: a pseudo-denormal (exponent 0, integer bit set) gets exponent 1. */
 function pseudoDenormalToNormal(): void {
   if ((R.se & 0x7fff) === 0 && (R.hi & 0x80000000) !== 0) R.se |= 1;
@@ -928,23 +957,8 @@ function d9f0(c: Cpu, k: number): void {
     }
     case 2: {
       // FPTAN: ST0 = tan(ST0), push 1.
-      if (pushFullTwo(c)) {
-        c.fsw &= ~C2;
-        return commit(c);
-      }
-      get(c, 0, false);
-      if (isBig()) {
-        c.fsw |= C2;
-        return;
-      }
-      c.fsw &= ~C2;
-      const kk = kind(aS, aH, aL);
-      if (kk === K_BAD || kk === K_INF || kk >= K_QNAN) {
-        // NaN, ∞, unsupported or empty: the NaN result goes to ST0 and is pushed as well.
-        transSpecial(c, 0);
-        if (!blocked(c)) push(c, R.se, R.hi, R.lo);
-        return commit(c);
-      }
+      const kk = twoResultStart(c);
+      if (kk < 0) return;
       if (kk === K_ZERO) {
         R.se = aS;
         R.hi = R.lo = 0;
@@ -1043,22 +1057,8 @@ function d9f8(c: Cpu, k: number): void {
       return;
     case 3: {
       // FSINCOS: ST0 = sin, push cos.
-      if (pushFullTwo(c)) {
-        c.fsw &= ~C2;
-        return commit(c);
-      }
-      get(c, 0, false);
-      if (isBig()) {
-        c.fsw |= C2;
-        return;
-      }
-      c.fsw &= ~C2;
-      const kk = kind(aS, aH, aL);
-      if (kk === K_BAD || kk === K_INF || kk >= K_QNAN) {
-        transSpecial(c, 0);
-        if (!blocked(c)) push(c, R.se, R.hi, R.lo);
-        return commit(c);
-      }
+      const kk = twoResultStart(c);
+      if (kk < 0) return;
       if (isDenormal(aS, aH, aL)) X.flags |= DE;
       const a = head(aS, aH, aL);
       const al = tail;

@@ -12,6 +12,7 @@
  * 88 RBX, 96 RFLAGS, 104 MXCSR, 108 imm8, 248 form index; outputs at 128 XMM0, 144 XMM1,
  * 160 XMM2, 176 memory operand, 192 RAX, 200 RCX, 208 RDX, 216 RBX, 224 RFLAGS, 232 MXCSR.
  */
+import { Rng } from '../diff/rng.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -198,149 +199,130 @@ export function runEmulated(forms: Form[], states: Uint8Array): Uint8Array {
 
 // ---- random inputs -------------------------------------------------------------------------
 
-/** A small seeded PRNG (mulberry32). */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  u32(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  below(n: number): number {
-    return this.u32() % n;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.below(xs.length)];
-  }
-}
 
 const EDGE_BYTES = [0x00, 0x01, 0x7f, 0x80, 0x81, 0xfe, 0xff, 0x02, 0x40];
 
 function intBlock(r: Rng, v: DataView, off: number, others: number[]): void {
-  const choice = r.below(20);
-  if (choice < 9) for (let k = 0; k < 16; k++) v.setUint8(off + k, r.below(256));
+  const choice = r.int(20);
+  if (choice < 9) for (let k = 0; k < 16; k++) v.setUint8(off + k, r.int(256));
   else if (choice < 12) for (let k = 0; k < 16; k++) v.setUint8(off + k, r.pick(EDGE_BYTES));
-  else if (choice < 14) for (let k = 0; k < 8; k++) v.setUint16(off + 2 * k, r.pick([0, 1, 0x7fff, 0x8000, 0xffff, 0x8001, 0x7ffe, r.below(65536)]), true);
+  else if (choice < 14) for (let k = 0; k < 8; k++) v.setUint16(off + 2 * k, r.pick([0, 1, 0x7fff, 0x8000, 0xffff, 0x8001, 0x7ffe, r.int(65536)]), true);
   else if (choice < 15) for (let k = 0; k < 16; k++) v.setUint8(off + k, 0);
   else if (choice < 17 && others.length > 0) {
     // Equal, complementary or subset of an earlier block (PCMPEQ, PTEST, PSIGN edges).
     const src = r.pick(others);
-    const how = r.below(3);
+    const how = r.int(3);
     for (let k = 0; k < 16; k++) {
       const b = v.getUint8(src + k);
-      v.setUint8(off + k, how === 0 ? b : how === 1 ? ~b & 0xff : b & r.below(256));
+      v.setUint8(off + k, how === 0 ? b : how === 1 ? ~b & 0xff : b & r.int(256));
     }
-  } else for (let k = 0; k < 16; k++) v.setUint8(off + k, r.below(8) === 0 ? r.below(256) : r.below(5));
+  } else for (let k = 0; k < 16; k++) v.setUint8(off + k, r.int(8) === 0 ? r.int(256) : r.int(5));
 }
 
 function f32Lane(r: Rng, v: DataView, off: number, prev: number): void {
-  const c = r.below(20);
-  const sign = r.below(2) << 31;
+  const c = r.int(20);
+  const sign = r.int(2) << 31;
   let bits: number;
-  if (c < 6) bits = r.u32();
-  else if (c < 12) bits = sign | ((127 - 12 + r.below(24)) << 23) | r.below(1 << 23);
+  if (c < 6) bits = r.next();
+  else if (c < 12) bits = sign | ((127 - 12 + r.int(24)) << 23) | r.int(1 << 23);
   else if (c < 14) {
-    v.setFloat32(off, (r.below(41) - 20) + r.pick([0, 0.5, 0.25, 0.75, 1.5]) * (r.below(2) ? 1 : -1), true);
+    v.setFloat32(off, (r.int(41) - 20) + r.pick([0, 0.5, 0.25, 0.75, 1.5]) * (r.int(2) ? 1 : -1), true);
     return;
   } else if (c < 18)
     bits = r.pick([
       sign,
       sign | 0x7f800000,
-      sign | 0x7fc00000 | r.below(1 << 22),
-      sign | 0x7f800000 | (1 + r.below((1 << 22) - 1)),
-      sign | (1 + r.below(1 << 23)),
+      sign | 0x7fc00000 | r.int(1 << 22),
+      sign | 0x7f800000 | (1 + r.int((1 << 22) - 1)),
+      sign | (1 + r.int(1 << 23)),
       sign | 0x7f7fffff,
       sign | 0x00800000,
       sign | 0x3f800000,
-      sign | ((254 - r.below(3)) << 23) | r.below(1 << 23),
-      sign | ((1 + r.below(3)) << 23) | r.below(1 << 23),
+      sign | ((254 - r.int(3)) << 23) | r.int(1 << 23),
+      sign | ((1 + r.int(3)) << 23) | r.int(1 << 23),
     ]);
-  else if (prev >= 0) bits = v.getUint32(prev, true) ^ (r.below(2) ? 0x80000000 : 0);
-  else bits = r.u32();
+  else if (prev >= 0) bits = v.getUint32(prev, true) ^ (r.int(2) ? 0x80000000 : 0);
+  else bits = r.next();
   v.setUint32(off, bits >>> 0, true);
 }
 
 function f64Lane(r: Rng, v: DataView, off: number, prev: number): void {
-  const c = r.below(20);
-  const sign = r.below(2) << 31;
+  const c = r.int(20);
+  const sign = r.int(2) << 31;
   let hi: number;
-  let lo = r.u32();
-  if (c < 6) hi = r.u32();
-  else if (c < 12) hi = sign | ((1023 - 30 + r.below(60)) << 20) | r.below(1 << 20);
+  let lo = r.next();
+  if (c < 6) hi = r.next();
+  else if (c < 12) hi = sign | ((1023 - 30 + r.int(60)) << 20) | r.int(1 << 20);
   else if (c < 14) {
-    v.setFloat64(off, (r.below(41) - 20) + r.pick([0, 0.5, 0.25, 0.75, 1.5]) * (r.below(2) ? 1 : -1), true);
+    v.setFloat64(off, (r.int(41) - 20) + r.pick([0, 0.5, 0.25, 0.75, 1.5]) * (r.int(2) ? 1 : -1), true);
     return;
   } else if (c < 18) {
-    const s = r.below(10);
+    const s = r.int(10);
     hi = [
       sign,
       sign | 0x7ff00000,
-      sign | 0x7ff80000 | r.below(1 << 19),
-      sign | 0x7ff00000 | r.below(1 << 19),
-      sign | r.below(1 << 20),
+      sign | 0x7ff80000 | r.int(1 << 19),
+      sign | 0x7ff00000 | r.int(1 << 19),
+      sign | r.int(1 << 20),
       sign | 0x7fefffff,
       sign | 0x00100000,
       sign | 0x3ff00000,
-      sign | ((2046 - r.below(3)) << 20) | r.below(1 << 20),
-      sign | ((1 + r.below(3)) << 20) | r.below(1 << 20),
+      sign | ((2046 - r.int(3)) << 20) | r.int(1 << 20),
+      sign | ((1 + r.int(3)) << 20) | r.int(1 << 20),
     ][s];
     if (s === 0 || s === 1 || s === 6 || s === 7) lo = 0;
     if (s === 5) lo = 0xffffffff;
     if (s === 3 && (hi & 0xfffff) === 0 && lo === 0) lo = 1;
   } else if (prev >= 0) {
-    hi = v.getUint32(prev + 4, true) ^ (r.below(2) ? 0x80000000 : 0);
+    hi = v.getUint32(prev + 4, true) ^ (r.int(2) ? 0x80000000 : 0);
     lo = v.getUint32(prev, true);
-  } else hi = r.u32();
+  } else hi = r.next();
   v.setUint32(off, lo >>> 0, true);
   v.setUint32(off + 4, hi >>> 0, true);
 }
 
 /** Floats near the bottom of the range: denormals, small normals, and some ordinary values. */
 function tiny32(r: Rng): number {
-  const sign = r.below(2) << 31;
-  const c = r.below(8);
-  if (c < 3) return (sign | r.below(1 << 23)) >>> 0;
-  if (c < 6) return (sign | ((1 + r.below(24)) << 23) | r.below(1 << 23)) >>> 0;
-  if (c < 7) return (sign | ((127 - 20 + r.below(40)) << 23) | r.below(1 << 23)) >>> 0;
+  const sign = r.int(2) << 31;
+  const c = r.int(8);
+  if (c < 3) return (sign | r.int(1 << 23)) >>> 0;
+  if (c < 6) return (sign | ((1 + r.int(24)) << 23) | r.int(1 << 23)) >>> 0;
+  if (c < 7) return (sign | ((127 - 20 + r.int(40)) << 23) | r.int(1 << 23)) >>> 0;
   return sign >>> 0;
 }
 
 function tiny64(r: Rng, v: DataView, off: number): void {
-  const sign = r.below(2) << 31;
-  const c = r.below(8);
+  const sign = r.int(2) << 31;
+  const c = r.int(8);
   let hi: number;
-  if (c < 3) hi = sign | r.below(1 << 20);
-  else if (c < 6) hi = sign | ((1 + r.below(53)) << 20) | r.below(1 << 20);
-  else if (c < 7) hi = sign | ((1023 - 500 + r.below(1000)) << 20) | r.below(1 << 20);
+  if (c < 3) hi = sign | r.int(1 << 20);
+  else if (c < 6) hi = sign | ((1 + r.int(53)) << 20) | r.int(1 << 20);
+  else if (c < 7) hi = sign | ((1023 - 500 + r.int(1000)) << 20) | r.int(1 << 20);
   else hi = sign;
-  v.setUint32(off, c === 7 ? 0 : r.u32(), true);
+  v.setUint32(off, c === 7 ? 0 : r.next(), true);
   v.setUint32(off + 4, hi >>> 0, true);
 }
 
 const ALPHABET = [0x61, 0x62, 0x63, 0x41, 0x30, 0x7a, 0x80, 0xff, 0x01];
 
 function strBlock(r: Rng, v: DataView, off: number, others: number[]): void {
-  const c = r.below(10);
+  const c = r.int(10);
   if (c < 2) {
     intBlock(r, v, off, others);
     return;
   }
-  const zeroAt = r.below(3) === 0 ? r.below(17) : 99;
+  const zeroAt = r.int(3) === 0 ? r.int(17) : 99;
   for (let k = 0; k < 16; k++) {
     let b = r.pick(ALPHABET);
-    if (c < 4 && others.length > 0 && r.below(3) > 0) b = v.getUint8(r.pick(others) + r.below(16));
-    v.setUint8(off + k, k === zeroAt || (r.below(30) === 0) ? 0 : b);
+    if (c < 4 && others.length > 0 && r.int(3) > 0) b = v.getUint8(r.pick(others) + r.int(16));
+    v.setUint8(off + k, k === zeroAt || (r.int(30) === 0) ? 0 : b);
   }
   if (c === 9 && others.length > 0) {
     // A substring of another block, to give "equal ordered" real matches.
     const src = r.pick(others);
-    const from = r.below(12);
-    const at = r.below(12);
-    const len = 1 + r.below(4);
+    const from = r.int(12);
+    const at = r.int(12);
+    const len = 1 + r.int(4);
     for (let k = 0; k < len && at + k < 16; k++) v.setUint8(off + at + k, v.getUint8(src + from + k));
   }
 }
@@ -348,15 +330,15 @@ function strBlock(r: Rng, v: DataView, off: number, others: number[]): void {
 function gpr(r: Rng, v: DataView, off: number, kind: InputKind): void {
   let lo: number;
   let hi: number;
-  if (kind === 'str' && r.below(4) > 0) {
-    const n = r.below(5) === 0 ? r.below(64) - 32 : r.below(41) - 20;
+  if (kind === 'str' && r.int(4) > 0) {
+    const n = r.int(5) === 0 ? r.int(64) - 32 : r.int(41) - 20;
     lo = n;
     hi = n < 0 ? -1 : 0;
-    if (r.below(10) === 0) hi = r.below(3) === 0 ? r.u32() : hi;
-    if (r.below(20) === 0) lo = r.pick([0x80000000, 0x7fffffff, 0xfffffff0, 0x10]);
+    if (r.int(10) === 0) hi = r.int(3) === 0 ? r.next() : hi;
+    if (r.int(20) === 0) lo = r.pick([0x80000000, 0x7fffffff, 0xfffffff0, 0x10]);
   } else {
-    lo = r.u32();
-    hi = r.below(4) === 0 ? r.pick([0, -1]) : r.u32();
+    lo = r.next();
+    hi = r.int(4) === 0 ? r.pick([0, -1]) : r.next();
   }
   v.setUint32(off, lo >>> 0, true);
   v.setUint32(off + 4, hi >>> 0, true);
@@ -379,13 +361,13 @@ export function fillStates(r: Rng, f: Form, id: number, buf: Uint8Array, base: n
       else intBlock(r, v, off, earlier);
     }
     for (const g of [64, 72, 80, 88]) gpr(r, v, s + g, f.kind);
-    v.setUint32(s + 96, (r.u32() & ARITH_FLAGS) | 2, true);
+    v.setUint32(s + 96, (r.next() & ARITH_FLAGS) | 2, true);
     v.setUint32(s + 100, 0, true);
     const float = f.kind !== 'int' && f.kind !== 'str' && f.kind !== 'gpr';
-    let mxcsr = 0x1f80 | (r.below(4) << 13);
-    if (float && r.below(4) === 0) mxcsr |= 0x40; // DAZ
-    if (float && r.below(4) === 0) mxcsr |= 0x8000; // FTZ
-    if (r.below(4) === 0) mxcsr |= r.below(64);
+    let mxcsr = 0x1f80 | (r.int(4) << 13);
+    if (float && r.int(4) === 0) mxcsr |= 0x40; // DAZ
+    if (float && r.int(4) === 0) mxcsr |= 0x8000; // FTZ
+    if (r.int(4) === 0) mxcsr |= r.int(64);
     v.setUint32(s + 104, mxcsr, true);
     v.setUint32(s + 108, f.imm ? n % 256 : 0, true);
     v.setUint32(s + 248, id, true);

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from './host-oracle.js';
+import { Rng } from '../diff/rng.js';
 import { assemble, CODE_BASE, createMachine, DATA_BASE, load, runUntilStop, StopReason } from './long-mode-harness.js';
 
 export const STATE = 1280;
@@ -152,42 +152,42 @@ function runEmulated(forms: X87Form[], states: Uint8Array): Uint8Array {
 
 /** A random 80-bit value: ordinary, edge exponents, specials, unsupported encodings, copies. */
 function ext80(r: Rng, v: DataView, off: number, others: number[], kind: X87Kind): void {
-  let sign = r.below(2) << 15;
+  let sign = r.int(2) << 15;
   let e: number;
-  let hi = (r.u32() | 0x80000000) >>> 0;
-  let lo = r.u32();
-  const c = r.below(kind === 'trans' ? 10 : 24);
-  if (c < 5) e = 16383 - 40 + r.below(80);
+  let hi = (r.next() | 0x80000000) >>> 0;
+  let lo = r.next();
+  const c = r.int(kind === 'trans' ? 10 : 24);
+  if (c < 5) e = 16383 - 40 + r.int(80);
   else if (c < 7) {
-    e = 16383 + r.below(8);
+    e = 16383 + r.int(8);
     const keep = r.pick([0, 8, 20, 40, 60]);
     if (keep <= 32) {
       hi = (hi & ~((1 << (32 - keep)) - 1)) >>> 0;
       if (keep === 0) hi = 0x80000000;
       lo = 0;
     } else lo = (lo & ~((1 << (64 - keep)) - 1)) >>> 0;
-    if (keep === 0 && r.below(2) === 0) hi = (hi | (1 << (31 - r.below(3)))) >>> 0;
+    if (keep === 0 && r.int(2) === 0) hi = (hi | (1 << (31 - r.int(3)))) >>> 0;
   } else if (c < 8 && others.length > 0) {
     const src = r.pick(others);
-    const how = r.below(3);
+    const how = r.int(3);
     e = v.getUint16(src + 8, true) & 0x7fff;
     sign = how === 1 ? v.getUint16(src + 8, true) & 0x8000 : sign;
     hi = v.getUint32(src + 4, true);
     lo = v.getUint32(src, true);
-    if (how === 2) lo = (lo ^ (1 << r.below(32))) >>> 0;
+    if (how === 2) lo = (lo ^ (1 << r.int(32))) >>> 0;
   } else if (c < 10) {
     // Doubles and floats widened: low bits zero.
-    e = 16383 - 100 + r.below(200);
-    lo = r.below(2) === 0 ? (lo & 0xfffff800) >>> 0 : 0;
+    e = 16383 - 100 + r.int(200);
+    lo = r.int(2) === 0 ? (lo & 0xfffff800) >>> 0 : 0;
     if (lo === 0) hi = (hi & 0xffffff00) >>> 0;
-  } else if (c < 13) e = r.below(0x7fff);
+  } else if (c < 13) e = r.int(0x7fff);
   else if (c < 15) e = r.pick([1, 2, 0x7ffe, 0x7ffd, 16383 - 16383 + 60, 0x7ffe - 60]);
   else if (c < 17) {
     e = 0; // denormal (integer bit clear) or pseudo-denormal
-    if (r.below(4) !== 0) hi = hi & 0x7fffffff;
-    if (r.below(3) === 0) {
+    if (r.int(4) !== 0) hi = hi & 0x7fffffff;
+    if (r.int(3) === 0) {
       hi = 0;
-      lo = r.below(2) === 0 ? r.u32() : 1 + r.below(8);
+      lo = r.int(2) === 0 ? r.next() : 1 + r.int(8);
     }
   } else if (c < 18) {
     e = 0;
@@ -198,7 +198,7 @@ function ext80(r: Rng, v: DataView, off: number, others: number[], kind: X87Kind
     lo = 0;
   } else if (c < 21) {
     e = 0x7fff; // NaNs: quiet, signalling, indefinite
-    const t = r.below(3);
+    const t = r.int(3);
     if (t === 0) hi = (hi | 0xc0000000) >>> 0;
     else if (t === 1) {
       hi = ((hi & 0xbfffffff) | 0x80000000) >>> 0;
@@ -210,11 +210,11 @@ function ext80(r: Rng, v: DataView, off: number, others: number[], kind: X87Kind
     }
   } else if (c < 22) {
     // Unsupported: unnormal, pseudo-infinity, pseudo-NaN.
-    e = r.below(2) === 0 ? 0x7fff : 1 + r.below(0x7ffe);
+    e = r.int(2) === 0 ? 0x7fff : 1 + r.int(0x7ffe);
     hi = hi & 0x7fffffff;
   } else {
     // Small integers and halves (rounding ties, FPREM quotients).
-    const n = r.below(64) + r.pick([0, 0.5, 0.25, 0.75]);
+    const n = r.int(64) + r.pick([0, 0.5, 0.25, 0.75]);
     if (n === 0) {
       e = 0;
       hi = lo = 0;
@@ -232,36 +232,36 @@ function ext80(r: Rng, v: DataView, off: number, others: number[], kind: X87Kind
 }
 
 function memOperand(r: Rng, v: DataView, off: number, kind: X87Kind, regs: number[]): void {
-  for (let k = 0; k < 128; k++) v.setUint8(off + k, r.below(256));
-  const c = r.below(8);
+  for (let k = 0; k < 128; k++) v.setUint8(off + k, r.int(256));
+  const c = r.int(8);
   switch (kind) {
     case 'f32': {
-      if (c < 3) v.setFloat32(off, (r.below(64) - 32) * r.pick([1, 0.5, 0.25, 3]), true);
+      if (c < 3) v.setFloat32(off, (r.int(64) - 32) * r.pick([1, 0.5, 0.25, 3]), true);
       else if (c < 5) v.setUint32(off, r.pick([0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0x00000001, 0x807fffff, 0x7f7fffff, 0x00800000]), true);
-      else if (c < 6) v.setUint32(off, ((r.below(2) << 31) | ((127 - 20 + r.below(40)) << 23) | r.below(1 << 23)) >>> 0, true);
+      else if (c < 6) v.setUint32(off, ((r.int(2) << 31) | ((127 - 20 + r.int(40)) << 23) | r.int(1 << 23)) >>> 0, true);
       return;
     }
     case 'f64': {
-      if (c < 3) v.setFloat64(off, (r.below(64) - 32) * r.pick([1, 0.5, 0.25, 3]), true);
+      if (c < 3) v.setFloat64(off, (r.int(64) - 32) * r.pick([1, 0.5, 0.25, 3]), true);
       else if (c < 5) {
         const s = r.pick([[0, 0], [0, 0x80000000], [0, 0x7ff00000], [0, 0xfff00000], [0, 0x7ff80000], [1, 0x7ff00000], [1, 0], [0xffffffff, 0x800fffff], [0xffffffff, 0x7fefffff], [0, 0x00100000]]);
         v.setUint32(off, s[0] >>> 0, true);
         v.setUint32(off + 4, s[1] >>> 0, true);
-      } else if (c < 6) v.setUint32(off + 4, ((r.below(2) << 31) | ((1023 - 30 + r.below(60)) << 20) | r.below(1 << 20)) >>> 0, true);
+      } else if (c < 6) v.setUint32(off + 4, ((r.int(2) << 31) | ((1023 - 30 + r.int(60)) << 20) | r.int(1 << 20)) >>> 0, true);
       return;
     }
     case 'f80':
       ext80(r, v, off, regs, kind);
       return;
     case 'i16':
-      if (c < 4) v.setInt16(off, r.pick([0, 1, -1, 0x7fff, -0x8000, r.below(100) - 50]), true);
+      if (c < 4) v.setInt16(off, r.pick([0, 1, -1, 0x7fff, -0x8000, r.int(100) - 50]), true);
       return;
     case 'i32':
-      if (c < 4) v.setInt32(off, r.pick([0, 1, -1, 0x7fffffff, -0x80000000, r.below(100) - 50]), true);
+      if (c < 4) v.setInt32(off, r.pick([0, 1, -1, 0x7fffffff, -0x80000000, r.int(100) - 50]), true);
       return;
     case 'i64':
       if (c < 3) {
-        v.setInt32(off, r.pick([0, 1, -1, r.below(100) - 50]), true);
+        v.setInt32(off, r.pick([0, 1, -1, r.int(100) - 50]), true);
         v.setInt32(off + 4, v.getInt32(off, true) < 0 ? -1 : 0, true);
       } else if (c < 4) {
         v.setUint32(off, r.pick([0, 0xffffffff]), true);
@@ -270,17 +270,17 @@ function memOperand(r: Rng, v: DataView, off: number, kind: X87Kind, regs: numbe
       return;
     case 'bcd': {
       // Valid packed BCD: 18 random digits (sometimes few), a sign byte.
-      const digits = r.below(3) === 0 ? 1 + r.below(4) : 18;
+      const digits = r.int(3) === 0 ? 1 + r.int(4) : 18;
       for (let k = 0; k < 9; k++) v.setUint8(off + k, 0);
-      for (let d = 0; d < digits; d++) v.setUint8(off + (d >> 1), v.getUint8(off + (d >> 1)) | (r.below(10) << (4 * (d & 1))));
-      v.setUint8(off + 9, r.below(2) << 7);
+      for (let d = 0; d < digits; d++) v.setUint8(off + (d >> 1), v.getUint8(off + (d >> 1)) | (r.int(10) << (4 * (d & 1))));
+      v.setUint8(off + 9, r.int(2) << 7);
       return;
     }
     case 'env': {
       // A plausible environment: control word, status word, tags.
-      v.setUint16(off, 0x40 | (r.u32() & 0xf3f) | 0x3f, true);
-      if (r.below(3) === 0) v.setUint16(off, 0x40 | (r.u32() & 0xf3f), true);
-      v.setUint16(off + 4, r.u32() & 0x7f3f & ~0x80, true);
+      v.setUint16(off, 0x40 | (r.next() & 0xf3f) | 0x3f, true);
+      if (r.int(3) === 0) v.setUint16(off, 0x40 | (r.next() & 0xf3f), true);
+      v.setUint16(off + 4, r.next() & 0x7f3f & ~0x80, true);
       for (let k = 0; k < 8; k++) ext80(r, v, off + 28 + k * 10, regs, 'none');
       return;
     }
@@ -292,18 +292,18 @@ const PCS = [0, 2, 3];
 function fillState(r: Rng, f: X87Form, id: number, buf: Uint8Array, s: number): void {
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   for (let k = 0; k < STATE; k++) buf[s + k] = 0;
-  let fcw = 0x40 | (r.pick(PCS) << 8) | (r.below(4) << 10) | 0x3f;
-  if (r.below(6) === 0) fcw = (fcw & ~0x3f) | r.below(64);
-  if (r.below(4) === 0) fcw = (fcw & ~0x300) | 0x300;
-  const topv = r.below(8);
+  let fcw = 0x40 | (r.pick(PCS) << 8) | (r.int(4) << 10) | 0x3f;
+  if (r.int(6) === 0) fcw = (fcw & ~0x3f) | r.int(64);
+  if (r.int(4) === 0) fcw = (fcw & ~0x300) | 0x300;
+  const topv = r.int(8);
   // Sticky flags already set must be masked ones (an unmasked one would be pending: #MF).
-  const sticky = r.below(3) === 0 ? r.below(64) & fcw & 0x3f : 0;
-  const fsw = (topv << 11) | (r.u32() & 0x4700) | sticky;
+  const sticky = r.int(3) === 0 ? r.int(64) & fcw & 0x3f : 0;
+  const fsw = (topv << 11) | (r.next() & 0x4700) | sticky;
   let ftw = 0;
   for (let p = 0; p < 8; p++) {
     const st = (p - topv) & 7;
     const pValid = st === 0 ? 94 : st === 1 ? 90 : st === 7 ? 50 : 75;
-    if (r.below(100) < pValid) ftw |= 1 << p;
+    if (r.int(100) < pValid) ftw |= 1 << p;
   }
   v.setUint16(s, fcw, true);
   v.setUint16(s + 2, fsw, true);
@@ -326,32 +326,32 @@ function fillState(r: Rng, f: X87Form, id: number, buf: Uint8Array, s: number): 
     mmxValue(r, v, s + MEM);
     mmxValue(r, v, s + MEM + 8);
     if (f.kind !== 'mmx') for (let k = 0; k < 24; k++) floatLane(r, v, k < 20 ? s + 160 + 4 * k : s + MEM + 4 * (k - 20), f.kind === 'mmx-f64');
-    v.setUint32(s + 24, 0x1f80 | (r.below(4) << 13) | (r.below(4) === 0 ? 0x40 : 0), true);
+    v.setUint32(s + 24, 0x1f80 | (r.int(4) << 13) | (r.int(4) === 0 ? 0x40 : 0), true);
   }
-  v.setUint32(s + FL_IN, (r.u32() & 0x8d5) | 2, true);
+  v.setUint32(s + FL_IN, (r.next() & 0x8d5) | 2, true);
   v.setUint32(s + ID, id, true);
 }
 
 /** A random 64-bit MMX value (edge bytes and words often) in an 80-bit slot or memory. */
 function mmxValue(r: Rng, v: DataView, off: number): void {
-  const c = r.below(4);
+  const c = r.int(4);
   for (let k = 0; k < 8; k++) {
-    const x = c === 0 ? r.pick([0, 0x7f, 0x80, 0xff, 1, 0xfe]) : c === 1 && k % 2 === 1 ? r.pick([0, 0xff, 0x7f, 0x80]) : r.below(256);
+    const x = c === 0 ? r.pick([0, 0x7f, 0x80, 0xff, 1, 0xfe]) : c === 1 && k % 2 === 1 ? r.pick([0, 0xff, 0x7f, 0x80]) : r.int(256);
     v.setUint8(off + k, x);
   }
-  v.setUint16(off + 8, r.u32() & 0xffff, true);
+  v.setUint16(off + 8, r.next() & 0xffff, true);
 }
 
 /** Float (or, for f64, pairs forming a double) lanes with integers-ish values for conversions. */
 function floatLane(r: Rng, v: DataView, off: number, f64: boolean): void {
   if (f64) {
     if ((off & 7) !== 0) return;
-    const c = r.below(4);
-    v.setFloat64(off, c === 0 ? (r.below(2001) - 1000) / 4 : c === 1 ? r.pick([2147483647.5, -2147483648.5, 2147483648, NaN, Infinity, 1e-310, -0.5, 2.5]) : (r.u32() | 0) * r.pick([1, 0.001, 1.5]), true);
+    const c = r.int(4);
+    v.setFloat64(off, c === 0 ? (r.int(2001) - 1000) / 4 : c === 1 ? r.pick([2147483647.5, -2147483648.5, 2147483648, NaN, Infinity, 1e-310, -0.5, 2.5]) : (r.next() | 0) * r.pick([1, 0.001, 1.5]), true);
     return;
   }
-  const c = r.below(4);
-  v.setFloat32(off, c === 0 ? (r.below(2001) - 1000) / 4 : c === 1 ? r.pick([2147483520, -2147483648, 2147483648, NaN, Infinity, 1e-40, -0.5, 2.5]) : (r.u32() | 0) * r.pick([1, 0.001, 1.5]), true);
+  const c = r.int(4);
+  v.setFloat32(off, c === 0 ? (r.int(2001) - 1000) / 4 : c === 1 ? r.pick([2147483520, -2147483648, 2147483648, NaN, Infinity, 1e-40, -0.5, 2.5]) : (r.next() | 0) * r.pick([1, 0.001, 1.5]), true);
 }
 
 /**
@@ -359,10 +359,10 @@ function floatLane(r: Rng, v: DataView, off: number, f64: boolean): void {
  * and FYL2XP1 (their architected domains).
  */
 function transValue(r: Rng, v: DataView, off: number, small: boolean): void {
-  const sign = r.below(2) << 15;
-  const e = small ? 16383 - 24 + r.below(22) : 16383 - 20 + r.below(24);
-  v.setUint32(off, r.u32(), true);
-  v.setUint32(off + 4, (r.u32() | 0x80000000) >>> 0, true);
+  const sign = r.int(2) << 15;
+  const e = small ? 16383 - 24 + r.int(22) : 16383 - 20 + r.int(24);
+  v.setUint32(off, r.next(), true);
+  v.setUint32(off + 4, (r.next() | 0x80000000) >>> 0, true);
   v.setUint16(off + 8, sign | e, true);
 }
 

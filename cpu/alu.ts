@@ -270,7 +270,7 @@ function fast64(c: Cpu, op: number, dst: number, aLo: number, aHi: number, bLo: 
  * whole operand, one translation serves the read and the write. Otherwise (first touch, code
  * page, page crossing, watchpoint) the general handler does it.
  */
-function rmwPhys(c: Cpu, size: number): number {
+export function rmwPhys(c: Cpu, size: number): number {
   const lo = c.eaLo;
   const hi = c.eaHi;
   const t = tlbIndex(lo, hi);
@@ -279,7 +279,7 @@ function rmwPhys(c: Cpu, size: number): number {
   return -1;
 }
 
-function rmw32(c: Cpu, i: Insn): void {
+export function rmw32(c: Cpu, i: Insn): void {
   c.ea(i);
   const p = rmwPhys(c, 4);
   if (p < 0) {
@@ -291,7 +291,7 @@ function rmw32(c: Cpu, i: Insn): void {
   v.setInt32(p, calc32(c, i.sub, v.getInt32(p, true), i.src === 1 ? i.imm : c.r[i.reg << 1]), true);
 }
 
-function rmw64(c: Cpu, i: Insn): void {
+export function rmw64(c: Cpu, i: Insn): void {
   c.ea(i);
   const p = rmwPhys(c, 8);
   if (p < 0) {
@@ -307,25 +307,25 @@ function rmw64(c: Cpu, i: Insn): void {
   v.setInt32(p + 4, c.tmpHi, true);
 }
 
-function rr32(c: Cpu, i: Insn): void {
+export function rr32(c: Cpu, i: Insn): void {
   fast32(c, i.sub, i.dst, c.r[i.dst << 1], c.r[i.src << 1]);
 }
 
-function rr64(c: Cpu, i: Insn): void {
+export function rr64(c: Cpu, i: Insn): void {
   const r = c.r;
   fast64(c, i.sub, i.dst, r[i.dst << 1], r[(i.dst << 1) + 1], r[i.src << 1], r[(i.src << 1) + 1]);
 }
 
-function ri32(c: Cpu, i: Insn): void {
+export function ri32(c: Cpu, i: Insn): void {
   fast32(c, i.sub, i.dst, c.r[i.dst << 1], i.imm);
 }
 
-function ri64(c: Cpu, i: Insn): void {
+export function ri64(c: Cpu, i: Insn): void {
   fast64(c, i.sub, i.dst, c.r[i.dst << 1], c.r[(i.dst << 1) + 1], i.imm, i.imm >> 31);
 }
 
 /** op reg, [mem] (or CMP/TEST [mem], reg when `src` is 1: memory is the first operand). */
-function memReg32(c: Cpu, i: Insn): void {
+export function memReg32(c: Cpu, i: Insn): void {
   c.ea(i);
   const m = c.read32(c.eaLo, c.eaHi);
   const r = c.r[i.reg << 1];
@@ -333,7 +333,7 @@ function memReg32(c: Cpu, i: Insn): void {
   else fast32(c, i.sub, i.dst, r, m);
 }
 
-function memReg64(c: Cpu, i: Insn): void {
+export function memReg64(c: Cpu, i: Insn): void {
   c.ea(i);
   const m = c.read64(c.eaLo, c.eaHi);
   const mHi = c.rhi;
@@ -343,12 +343,12 @@ function memReg64(c: Cpu, i: Insn): void {
 }
 
 /** CMP/TEST [mem], imm. */
-function memImm32(c: Cpu, i: Insn): void {
+export function memImm32(c: Cpu, i: Insn): void {
   c.ea(i);
   fast32(c, i.sub, 0, c.read32(c.eaLo, c.eaHi), i.imm);
 }
 
-function memImm64(c: Cpu, i: Insn): void {
+export function memImm64(c: Cpu, i: Insn): void {
   c.ea(i);
   const m = c.read64(c.eaLo, c.eaHi);
   fast64(c, i.sub, 0, m, c.rhi, i.imm, i.imm >> 31);
@@ -397,7 +397,7 @@ function specializeRI(i: Insn): Handler | null {
   return i.osize === 8 ? ri64 : ri32;
 }
 
-function inc32(c: Cpu, i: Insn): void {
+export function inc32(c: Cpu, i: Insn): void {
   const k = i.dst << 1;
   const a = c.r[k];
   const res = (a + i.sub) | 0;
@@ -440,23 +440,23 @@ function testFlags8(c: Cpu, v: number): void {
   c.lextra = 0;
 }
 
-function cmp8RR(c: Cpu, i: Insn): void {
+export function cmp8RR(c: Cpu, i: Insn): void {
   cmpFlags8(c, reg8(c, i.dst), reg8(c, i.src));
 }
 
-function test8RR(c: Cpu, i: Insn): void {
+export function test8RR(c: Cpu, i: Insn): void {
   testFlags8(c, reg8(c, i.dst) & reg8(c, i.src));
 }
 
-function cmp8RI(c: Cpu, i: Insn): void {
+export function cmp8RI(c: Cpu, i: Insn): void {
   cmpFlags8(c, reg8(c, i.dst), i.imm & 0xff);
 }
 
-function test8RI(c: Cpu, i: Insn): void {
+export function test8RI(c: Cpu, i: Insn): void {
   testFlags8(c, reg8(c, i.dst) & i.imm);
 }
 
-function cmp8MI(c: Cpu, i: Insn): void {
+export function cmp8MI(c: Cpu, i: Insn): void {
   c.ea(i);
   cmpFlags8(c, c.read8(c.eaLo, c.eaHi), i.imm & 0xff);
 }

@@ -10,7 +10,7 @@ import { getCF, getOF, getSF, getZF, LOP_EAGER, LOP_SUB, testCondition } from '.
 import type { Handler, Insn } from './insn.js';
 import { def, defFast, defGroup, F_FORCE64, F_MEM, I_B, I_D, I_NONE, I_W, range } from './optable.js';
 
-function jcc(c: Cpu, i: Insn): void {
+export function jcc(c: Cpu, i: Insn): void {
   if (testCondition(c, i.opcode & 15)) c.jumpRel(i.imm);
 }
 
@@ -38,35 +38,35 @@ function less(c: Cpu): boolean {
   return getSF(c) !== getOF(c);
 }
 
-function je(c: Cpu, i: Insn): void {
+export function je(c: Cpu, i: Insn): void {
   if (zf(c)) c.jumpRel(i.imm);
 }
 
-function jne(c: Cpu, i: Insn): void {
+export function jne(c: Cpu, i: Insn): void {
   if (!zf(c)) c.jumpRel(i.imm);
 }
 
-function jb(c: Cpu, i: Insn): void {
+export function jb(c: Cpu, i: Insn): void {
   if (getCF(c)) c.jumpRel(i.imm);
 }
 
-function jae(c: Cpu, i: Insn): void {
+export function jae(c: Cpu, i: Insn): void {
   if (!getCF(c)) c.jumpRel(i.imm);
 }
 
-function jl(c: Cpu, i: Insn): void {
+export function jl(c: Cpu, i: Insn): void {
   if (less(c)) c.jumpRel(i.imm);
 }
 
-function jge(c: Cpu, i: Insn): void {
+export function jge(c: Cpu, i: Insn): void {
   if (!less(c)) c.jumpRel(i.imm);
 }
 
-function jle(c: Cpu, i: Insn): void {
+export function jle(c: Cpu, i: Insn): void {
   if (zf(c) || less(c)) c.jumpRel(i.imm);
 }
 
-function jg(c: Cpu, i: Insn): void {
+export function jg(c: Cpu, i: Insn): void {
   if (!zf(c) && !less(c)) c.jumpRel(i.imm);
 }
 
@@ -76,11 +76,11 @@ function specializeJcc(i: Insn): Handler | null {
   return FAST_JCC[i.opcode & 15];
 }
 
-function jmpRel(c: Cpu, i: Insn): void {
+export function jmpRel(c: Cpu, i: Insn): void {
   c.jumpRel(i.imm);
 }
 
-function callRel(c: Cpu, i: Insn): void {
+export function callRel(c: Cpu, i: Insn): void {
   const retLo = c.ripLo;
   const retHi = c.ripHi;
   c.jumpRel(i.imm);

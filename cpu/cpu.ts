@@ -8,6 +8,7 @@ import { deliverException, TRIPLE_FAULT } from './exceptions.js';
 import { DB, FAULT, GP, hasErrorCode, NP, PF_VEC, SS_VEC, STOP } from './fault.js';
 import { fxrstorImage, fxsaveImage } from './fxsave.js';
 import { BASE_RIP, type Insn } from './insn.js';
+import { compileBlock, type JitBlock } from './jit/compile.js';
 import {
   StopReason,
   type CpuOptions,
@@ -34,11 +35,19 @@ function join(lo: number, hi: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
-/** The decoded instructions of one physical page, and which of its bytes they cover. */
+/**
+ * The decoded instructions of one physical page, which of its bytes they cover, the blocks
+ * translated from them and how often each address started an interpreted instruction.
+ */
 class CodePage {
   readonly insns = new Array<Insn | undefined>(4096);
   readonly covered = new Uint8Array(4096);
+  readonly blocks = new Array<JitBlock | undefined>(4096);
+  readonly heat = new Uint8Array(4096);
 }
+
+/** Default `jitThreshold`. */
+const JIT_THRESHOLD = 40;
 
 export class Cpu extends Mmu implements Processor, CodeSource {
   readonly io: IoBus;
@@ -56,6 +65,8 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   private fetchPhys = 0;
   private fetchInsns: (Insn | undefined)[] = [];
   private fetchCovered = new Uint8Array(4096);
+  private fetchBlocks: (JitBlock | undefined)[] = [];
+  private fetchHeat = new Uint8Array(4096);
   readonly codeBytes = new Uint8Array(16);
   codeAvail = 0;
 
@@ -68,7 +79,18 @@ export class Cpu extends Mmu implements Processor, CodeSource {
    * The loop's one per-instruction check: icount >= checkAt. It is loopEnd, or -1 while
    * `attention` is set, so the budget and the attention flag cost one compare together.
    */
-  private checkAt = 0;
+  checkAt = 0;
+
+  // ---- translated blocks (jit/) -------------------------------------------------------------
+  private readonly jitThreshold: number;
+  /** Blocks may run now: no attention, single-step or watchpoint needs per-instruction checks. */
+  private jitAllowed = false;
+  /** A block is running (a fault caught by `run` adds its `jitIdx` to the count). */
+  private inBlock = false;
+  /** Instructions the running block completed in this pass before the one now executing. */
+  jitIdx = 0;
+  /** Set when a running block must stop after the current instruction (code dropped, TLB flushed, attention). */
+  jitBreak = false;
   private stopRequested = false;
   private halted = false;
   private readonly breakpoints = new Map<number, Set<number>>();
@@ -107,6 +129,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     this.io = io;
     this.tscHz = options.tscHz;
     this.nowNs = options.nowNs ?? (() => performance.now() * 1e6);
+    this.jitThreshold = Math.min(options.jitThreshold ?? JIT_THRESHOLD, 255);
     memory.codeWriteListener = (page) => this.codeWritten(page);
     this.resetSegments();
   }
@@ -144,6 +167,10 @@ export class Cpu extends Mmu implements Processor, CodeSource {
         if (r === StopReason.BudgetExhausted && this.singleStep && this.icount > start) return StopReason.SingleStep;
         return r as StopReason;
       } catch (e) {
+        if (this.inBlock) {
+          this.inBlock = false;
+          this.icount += this.jitIdx;
+        }
         if (e === FAULT) {
           const r = this.onException();
           if (r >= 0) return r as StopReason;
@@ -175,15 +202,29 @@ export class Cpu extends Mmu implements Processor, CodeSource {
       }
       const lo = this.ripLo;
       const hi = this.ripHi;
-      let insn: Insn | undefined;
-      if ((lo & ~0xfff) === this.fetchTag && hi === this.fetchHi) {
-        insn = this.fetchInsns[lo & 0xfff];
-        if (insn === undefined) insn = this.decodeAt(lo, hi);
-      } else {
+      if ((lo & ~0xfff) !== this.fetchTag || hi !== this.fetchHi) {
         this.curLo = lo;
         this.curHi = hi;
-        insn = this.fetchSlow(lo, hi);
+        this.fetchPage(lo, hi);
       }
+      const off = lo & 0xfff;
+      if (this.jitAllowed) {
+        const b = this.fetchBlocks[off];
+        if (b !== undefined) {
+          if (b.linPage === this.fetchTag && b.linHi === hi) {
+            this.jitBreak = false;
+            this.inBlock = true;
+            b.fn!(this);
+            this.inBlock = false;
+            continue;
+          }
+        } else if (++this.fetchHeat[off] >= this.jitThreshold) {
+          this.fetchBlocks[off] = this.translateBlock(lo, hi);
+          continue;
+        }
+      }
+      let insn = this.fetchInsns[off];
+      if (insn === undefined) insn = this.decodeAt(lo, hi);
       this.curLo = lo;
       this.curHi = hi;
       const n = (lo >>> 0) + insn.len;
@@ -260,12 +301,16 @@ export class Cpu extends Mmu implements Processor, CodeSource {
       (this.flagsRest & TF) !== 0 ||
       (this.irqQueue.length !== 0 && (this.flagsRest & IF) !== 0);
     this.checkAt = this.attention ? -1 : this.loopEnd;
+    this.jitAllowed = this.jitThreshold > 0 && !this.attention && !this.singleStep && this.watches.length === 0;
+    if (this.attention) this.jitBreak = true;
   }
 
   /** Makes the loop call `service` before the next instruction. */
   private attend(): void {
     this.attention = true;
     this.checkAt = -1;
+    this.jitAllowed = false;
+    this.jitBreak = true;
   }
 
   /** Called after anything that may change TF or IF. */
@@ -336,7 +381,8 @@ export class Cpu extends Mmu implements Processor, CodeSource {
 
   // ---- fetch and the decoded-instruction cache ---------------------------------------------
 
-  private fetchSlow(lo: number, hi: number): Insn {
+  /** Makes RIP's page the current fetch page (translating it for execution; may fault). */
+  private fetchPage(lo: number, hi: number): void {
     const i = tlbIndex(lo, hi);
     let phys: number;
     if (this.tlbExec[i] === (lo & ~0xfff) && this.tlbHi[i] === hi) phys = this.tlbPhys[i] >>> 0;
@@ -347,7 +393,6 @@ export class Cpu extends Mmu implements Processor, CodeSource {
       cp = new CodePage();
       this.codePages.set(page, cp);
     }
-    const insns = cp.insns;
     if ((this.pageFlags[page] & PAGE_HAS_CODE) === 0) {
       this.pageFlags[page] |= PAGE_HAS_CODE;
       this.revokeWrite(page);
@@ -355,10 +400,29 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     this.fetchTag = lo & ~0xfff;
     this.fetchHi = hi;
     this.fetchPhys = phys;
-    this.fetchInsns = insns;
+    this.fetchInsns = cp.insns;
     this.fetchCovered = cp.covered;
-    const insn = insns[lo & 0xfff];
-    return insn === undefined ? this.decodeAt(lo, hi) : insn;
+    this.fetchBlocks = cp.blocks;
+    this.fetchHeat = cp.heat;
+  }
+
+  /**
+   * Translates the block at RIP (on the current fetch page). Block instructions come from the
+   * decoded cache; decoding stops where an instruction could reach past the page (the
+   * interpreter fetches those, with their faults, when it gets there).
+   */
+  private translateBlock(lo: number, hi: number): JitBlock {
+    const page = lo & ~0xfff;
+    const block = compileBlock(lo, hi, (off) => {
+      const insn = this.fetchInsns[off];
+      if (insn !== undefined) return insn;
+      if (off > 4096 - 15) return undefined;
+      const decoded = this.decodeAt((page + off) | 0, hi);
+      return decoded.cacheable ? decoded : undefined;
+    });
+    this.curLo = lo;
+    this.curHi = hi;
+    return block;
   }
 
   private decodeAt(lo: number, hi: number): Insn {
@@ -398,16 +462,19 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   override codeWritten(page: number): void {
     this.codePages.delete(page);
     if (this.fetchPhys >>> 12 === page) this.fetchTag = -1;
+    this.jitBreak = true;
   }
 
   override flushTlb(): void {
     super.flushTlb();
     this.fetchTag = -1;
+    this.jitBreak = true;
   }
 
   override flushTlbPage(lo: number, hi: number): void {
     super.flushTlbPage(lo, hi);
     this.fetchTag = -1;
+    this.jitBreak = true;
   }
 
   // ---- operand helpers used by the instruction families -------------------------------------

@@ -72,6 +72,11 @@ export interface CpuOptions {
   tscHz: number;
   /** Host monotonic clock in nanoseconds; defaults to process.hrtime. Tests may pin it. */
   nowNs?: () => number;
+  /**
+   * Executions of an address before its block is translated to JavaScript (default 40); 0
+   * turns the translator off, so every instruction goes through the interpreter.
+   */
+  jitThreshold?: number;
 }
 
 export interface Processor {

@@ -10,28 +10,28 @@ import { def, defFast, defGroup, F_LOCK, F_MEM, F_MODRM, I_B, I_MOFFS, I_NONE, I
 import { sext } from './state.js';
 import { noRepPrefix } from './system.js';
 
-function movEG(c: Cpu, i: Insn): void {
+export function movEG(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   const v = c.readReg(i, size);
   c.writeRM(i, size, v, c.rhi);
 }
 
-function movGE(c: Cpu, i: Insn): void {
+export function movGE(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   const v = c.readRM(i, size);
   c.writeReg(i, size, v, c.rhi);
 }
 
-function movEI(c: Cpu, i: Insn): void {
+export function movEI(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   c.writeRM(i, size, i.imm, i.imm >> 31);
 }
 
-function movRI8(c: Cpu, i: Insn): void {
+export function movRI8(c: Cpu, i: Insn): void {
   c.setR8(i.reg8, i.imm);
 }
 
-function movRI(c: Cpu, i: Insn): void {
+export function movRI(c: Cpu, i: Insn): void {
   c.setReg(i.osize, i.reg, i.imm, i.immHi);
 }
 
@@ -44,23 +44,23 @@ function movMoffs(c: Cpu, i: Insn): void {
   } else c.writeSized(size, c.eaLo, c.eaHi, c.getReg(size, 0), c.r[1]);
 }
 
-function lea(c: Cpu, i: Insn): void {
+export function lea(c: Cpu, i: Insn): void {
   if (i.mod === 3) c.raise(UD, -1);
   c.eaOffset(i);
   c.setReg(i.osize, i.reg, c.eaLo, c.eaHi);
 }
 
-function movsxd(c: Cpu, i: Insn): void {
+export function movsxd(c: Cpu, i: Insn): void {
   const v = c.readRM(i, 4);
   c.setReg(i.osize, i.reg, v, v >> 31);
 }
 
-function movzx(c: Cpu, i: Insn): void {
+export function movzx(c: Cpu, i: Insn): void {
   const v = c.readRM(i, i.opcode & 1 ? 2 : 1);
   c.setReg(i.osize, i.reg, v, 0);
 }
 
-function movsx(c: Cpu, i: Insn): void {
+export function movsx(c: Cpu, i: Insn): void {
   const src = i.opcode & 1 ? 2 : 1;
   const v = sext(src, c.readRM(i, src));
   c.setReg(i.osize, i.reg, v, v >> 31);
@@ -146,18 +146,18 @@ function xlat(c: Cpu, i: Insn): void {
   c.setR8(0, c.read8(c.eaLo, c.eaHi));
 }
 
-function cmov(c: Cpu, i: Insn): void {
+export function cmov(c: Cpu, i: Insn): void {
   const size = i.osize;
   const v = c.readRM(i, size);
   if (testCondition(c, i.opcode & 15)) c.writeReg(i, size, v, c.rhi);
   else if (size === 4) c.r[(i.reg << 1) + 1] = 0;
 }
 
-function setcc(c: Cpu, i: Insn): void {
+export function setcc(c: Cpu, i: Insn): void {
   c.writeRM(i, 1, testCondition(c, i.opcode & 15) ? 1 : 0, 0);
 }
 
-function nop(_c: Cpu, _i: Insn): void {}
+export function nop(_c: Cpu, _i: Insn): void {}
 
 def([0x88, 0x89], F_MODRM, movEG);
 def([0x8a, 0x8b], F_MODRM, movGE);
@@ -183,36 +183,36 @@ def([0x10d, ...range(0x118, 8)], F_MODRM, nop);
 
 // ---- decode-time specialisations of 32/64-bit MOV ----
 
-function movRR32(c: Cpu, i: Insn): void {
+export function movRR32(c: Cpu, i: Insn): void {
   c.r[i.dst << 1] = c.r[i.src << 1];
   c.r[(i.dst << 1) + 1] = 0;
 }
 
-function movRR64(c: Cpu, i: Insn): void {
+export function movRR64(c: Cpu, i: Insn): void {
   c.r[i.dst << 1] = c.r[i.src << 1];
   c.r[(i.dst << 1) + 1] = c.r[(i.src << 1) + 1];
 }
 
-function load32(c: Cpu, i: Insn): void {
+export function load32(c: Cpu, i: Insn): void {
   c.ea(i);
   const v = c.read32(c.eaLo, c.eaHi);
   c.r[i.reg << 1] = v;
   c.r[(i.reg << 1) + 1] = 0;
 }
 
-function load64(c: Cpu, i: Insn): void {
+export function load64(c: Cpu, i: Insn): void {
   c.ea(i);
   const v = c.read64(c.eaLo, c.eaHi);
   c.r[i.reg << 1] = v;
   c.r[(i.reg << 1) + 1] = c.rhi;
 }
 
-function store32(c: Cpu, i: Insn): void {
+export function store32(c: Cpu, i: Insn): void {
   c.ea(i);
   c.write32(c.eaLo, c.eaHi, c.r[i.reg << 1]);
 }
 
-function store64(c: Cpu, i: Insn): void {
+export function store64(c: Cpu, i: Insn): void {
   c.ea(i);
   c.write64(c.eaLo, c.eaHi, c.r[i.reg << 1], c.r[(i.reg << 1) + 1]);
 }

@@ -176,7 +176,7 @@ function imulTrunc(c: Cpu, size: number, aLo: number, aHi: number, bLo: number, 
 }
 
 /** 0F AF: IMUL Gv, Ev. */
-function imul2(c: Cpu, i: Insn): void {
+export function imul2(c: Cpu, i: Insn): void {
   const size = i.osize;
   const b = c.readRM(i, size);
   const bHi = c.rhi;
@@ -186,7 +186,7 @@ function imul2(c: Cpu, i: Insn): void {
 }
 
 /** 69/6B: IMUL Gv, Ev, imm. */
-function imul3(c: Cpu, i: Insn): void {
+export function imul3(c: Cpu, i: Insn): void {
   const size = i.osize;
   const a = c.readRM(i, size);
   const r = imulTrunc(c, size, a, c.rhi, trunc(size, i.imm), i.imm >> 31);

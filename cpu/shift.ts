@@ -296,7 +296,7 @@ def([0x1a5, 0x1ad], F_MODRM, shiftDouble);
 
 // ---- decode-time specialisation: 32-bit register shifts by a constant (SHL, SHR, SAR) ----
 
-function shiftConst32(c: Cpu, i: Insn): void {
+export function shiftConst32(c: Cpu, i: Insn): void {
   const k = i.dst << 1;
   const v = c.r[k];
   const n = i.src;

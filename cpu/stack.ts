@@ -8,12 +8,12 @@ import type { Insn } from './insn.js';
 import { def, defGroup, F_DEF64, I_B, I_WB, I_Z, range } from './optable.js';
 import { AC, ARITH_FLAGS, DF, ID, IF, IOPL, NT, RF, TF, VM } from './state.js';
 
-function pushR(c: Cpu, i: Insn): void {
+export function pushR(c: Cpu, i: Insn): void {
   const n = i.reg;
   c.pushSized(i.osize, c.r[n << 1], c.r[(n << 1) + 1]);
 }
 
-function popR(c: Cpu, i: Insn): void {
+export function popR(c: Cpu, i: Insn): void {
   const v = c.popSized(i.osize);
   c.setReg(i.osize, i.reg, v, c.rhi);
 }

@@ -68,6 +68,8 @@ export interface MachineOptions {
   /** Fixed clock for RDTSC (ns); default a counter advancing 1 µs per call. */
   nowNs?: () => number;
   tscHz?: number;
+  /** The CPU's `jitThreshold` (its default when absent). */
+  jitThreshold?: number;
 }
 
 function put64(mem: GuestMemory, addr: number, lo: number, hi: number): void {
@@ -81,7 +83,7 @@ export function createMachine(opts: MachineOptions = {}): Machine {
   const mem = new GuestMemory(size);
   const io = new RecordingIo();
   let t = 0;
-  const cpu = new Cpu(mem, io, { tscHz: opts.tscHz ?? 1e9, nowNs: opts.nowNs ?? (() => (t += 1000)) });
+  const cpu = new Cpu(mem, io, { tscHz: opts.tscHz ?? 1e9, nowNs: opts.nowNs ?? (() => (t += 1000)), jitThreshold: opts.jitThreshold });
 
   // GDT: null, code64 (0x08), data (0x10), TSS (0x18, 16 bytes), user data (0x28|3), user code (0x30|3).
   put64(mem, GDT_BASE + 0x08, 0x0000ffff, 0x00af9a00);

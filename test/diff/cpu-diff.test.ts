@@ -61,17 +61,23 @@ describe('stored cases', () => {
     for (const [form, count] of forms) expect(count, form).toBe(CASES_PER_FORM);
   });
 
-  test('our CPU matches the host on every stored case', () => {
+  test('our CPU matches the host on every stored case', async () => {
     const stored = readStore();
-    const mismatches = replay(new EmulatorRunner(), stored.map((c) => c.input), stored.map((c) => c.expected));
+    const mismatches = await replay(new EmulatorRunner(), stored.map((c) => c.input), stored.map((c) => c.expected));
+    expect(formatMismatches(mismatches), `${mismatches.length} forms differ from the host`).toBe('');
+  });
+
+  test('translated blocks (jit/) match the host on every stored case', async () => {
+    const stored = readStore();
+    const mismatches = await replay(new EmulatorRunner(true), stored.map((c) => c.input), stored.map((c) => c.expected));
     expect(formatMismatches(mismatches), `${mismatches.length} forms differ from the host`).toBe('');
   });
 });
 
 describe.skipIf(nativeReason !== null)(`live against the host CPU${nativeReason ? ` (skipped: ${nativeReason})` : ''}`, () => {
-  test('fresh cases for every CI form (fixed seed)', () => {
+  test('fresh cases for every CI form (fixed seed)', async () => {
     const inputs = CI_FORMS.flatMap((form) => generateCases(form, LIVE_CASES_PER_FORM, LIVE_SEED));
-    const mismatches = replay(new EmulatorRunner(), inputs, host().run(inputs));
+    const mismatches = await replay(new EmulatorRunner(), inputs, host().run(inputs));
     expect(formatMismatches(mismatches), `${mismatches.length} forms differ from the host`).toBe('');
   });
 
@@ -95,7 +101,7 @@ describe.skipIf(nativeReason !== null)(`live against the host CPU${nativeReason 
         await new Promise(setImmediate); // let vitest's worker talk to its parent between forms
         const inputs = generateCases(form, LONG_CASES_PER_FORM, seed);
         const outputs = host().run(inputs);
-        const [mismatch] = replay(emulator, inputs, outputs);
+        const [mismatch] = await replay(emulator, inputs, outputs);
         if (!mismatch) survey.matching.push(form);
         else if (mismatch.failures.length === inputs.length && mismatch.failures.every((f) => f.diffs[0]!.endsWith('ours exception 6'))) {
           survey.notImplemented.push(form);

@@ -18,12 +18,18 @@ const FXSAVE_XMM0 = 160;
 const FXSAVE_FTW = 4;
 const FXSAVE_ST0 = 32;
 const INT3_FILL = 0xcc;
+const BP_VECTOR = 3;
 
 export class EmulatorRunner {
   private readonly machine: Machine;
 
-  constructor() {
-    this.machine = createMachine({ memSize: MEMORY_SIZE });
+  /**
+   * `translated`: run each case as a translated block (jit/) instead of through the interpreter.
+   * The block holds the case's instruction and the INT3 filler after it; the INT3 stops the run
+   * (as an intercepted #BP) once the instruction has completed.
+   */
+  constructor(private readonly translated = false) {
+    this.machine = createMachine({ memSize: MEMORY_SIZE, jitThreshold: translated ? 1 : 0 });
     const view = this.machine.mem.view;
     // Unmap every 2 MiB page above the first, then map the code page and the data pages only.
     for (let p = 1; p < 512; p++) view.setBigUint64(PD + p * 8, 0n, true);
@@ -64,11 +70,14 @@ export class EmulatorRunner {
     cpu.setFxsave(fx);
 
     const stop = cpu.run(1);
+    // Where the case's instruction completed and the INT3 after it stopped a translated block.
+    let ripAfter: bigint | null = null;
     if (stop === StopReason.Exception) {
       cpu.discardPendingException();
-      return { vector: cpu.stopInfo.vector, gpr: [], rip: 0n, rflags: 0, mxcsr: 0, xmm: new Uint8Array(256), memory: [], mm: new Uint8Array(64), ftw: 0 };
-    }
-    if (stop !== StopReason.BudgetExhausted) throw new Error(`CPU stopped with reason ${stop}, not after one instruction`);
+      const at = cpu.stopInfo.rip;
+      if (this.translated && cpu.stopInfo.vector === BP_VECTOR && at !== BigInt(CODE_ENTRY)) ripAfter = at;
+      else return { vector: cpu.stopInfo.vector, gpr: [], rip: 0n, rflags: 0, mxcsr: 0, xmm: new Uint8Array(256), memory: [], mm: new Uint8Array(64), ftw: 0 };
+    } else if (stop !== StopReason.BudgetExhausted) throw new Error(`CPU stopped with reason ${stop}, not after one instruction`);
     const gpr: bigint[] = [];
     for (let r = 0; r < 16; r++) gpr.push(cpu.getGpr(r));
     const after = cpu.getFxsave();
@@ -78,7 +87,7 @@ export class EmulatorRunner {
     return {
       vector: -1,
       gpr,
-      rip: cpu.getRip(),
+      rip: ripAfter ?? cpu.getRip(),
       rflags: cpu.getRflags(),
       mxcsr: new DataView(after.buffer).getUint32(FXSAVE_MXCSR, true),
       xmm: after.slice(FXSAVE_XMM0, FXSAVE_XMM0 + 256),

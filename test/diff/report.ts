@@ -10,15 +10,21 @@ export interface FormMismatches {
 }
 
 /** Replays `inputs` on the emulator; returns the forms with at least one mismatch. */
-export function replay(emulator: EmulatorRunner, inputs: CaseInput[], expected: CaseOutput[]): FormMismatches[] {
+/**
+ * Runs every case on our CPU and compares. Yields to the event loop now and then: a long
+ * synchronous stretch would starve the test runner's messages to its worker.
+ */
+export async function replay(emulator: EmulatorRunner, inputs: CaseInput[], expected: CaseOutput[]): Promise<FormMismatches[]> {
   const byForm = new Map<string, FormMismatches>();
-  inputs.forEach((input, i) => {
+  for (let i = 0; i < inputs.length; i++) {
+    if (i % 2000 === 1999) await new Promise(setImmediate);
+    const input = inputs[i]!;
     let entry = byForm.get(input.form);
     if (!entry) byForm.set(input.form, (entry = { form: input.form, cases: 0, failures: [] }));
     entry.cases++;
     const diffs = compareOutputs(input, expected[i]!, emulator.run(input));
     if (diffs.length) entry.failures.push({ input, diffs });
-  });
+  }
   return [...byForm.values()].filter((f) => f.failures.length > 0);
 }
 

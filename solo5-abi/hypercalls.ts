@@ -58,6 +58,10 @@ export class Hypercalls implements IoBus {
   private readonly table: Array<Handler | null>;
   private readonly netHandles: number[] = [];
   private readonly netFds: number[] = [];
+  /** The range of the block request blockRequest last accepted (valid only right after it). */
+  private blockOffset = 0;
+  private blockData = 0;
+  private blockLen = 0;
 
   constructor(
     private readonly memory: GuestMemory,
@@ -217,8 +221,12 @@ export class Hypercalls implements IoBus {
     v.setInt32(s + HC_POLL_RET, count, true);
   }
 
-  /** Common checks of BLOCK_READ/BLOCK_WRITE; the device and range, or null after setting EINVAL. */
-  private blockRequest(s: number): { device: BlockDevice; offset: number; data: number; len: number } | null {
+  /**
+   * Common checks of BLOCK_READ/BLOCK_WRITE: the device, or null after which the caller sets
+   * EINVAL. The checked range is left in blockOffset/blockData/blockLen (fields rather than a
+   * returned object, so a block hypercall allocates nothing).
+   */
+  private blockRequest(s: number): BlockDevice | null {
     const handle = this.lo(s + HC_BLOCK_HANDLE);
     const device = handle < this.devices.blocks.length ? this.devices.blocks[handle] : null;
     if (!device || !this.manifest.isHandle(handle, MFT_DEV_BLOCK_BASIC)) return null;
@@ -227,25 +235,29 @@ export class Hypercalls implements IoBus {
     const offset = this.u64(s + HC_BLOCK_OFFSET);
     const capacity = device.capacity;
     if (lenHi >= 0x80000000 || offset >= capacity || offset + len > capacity) return null;
-    const data = this.buffer(s + HC_BLOCK_DATA, s + HC_BLOCK_LEN);
-    return { device, offset, data, len };
+    this.blockData = this.buffer(s + HC_BLOCK_DATA, s + HC_BLOCK_LEN);
+    this.blockOffset = offset;
+    this.blockLen = len;
+    return device;
   }
 
   private blockWrite(argGpa: number): void {
     const s = this.struct(argGpa, HC_BLOCK_SIZE);
-    const req = this.blockRequest(s);
-    if (req === null) return this.setRet(s + HC_BLOCK_RET, SOLO5_R_EINVAL);
-    req.device.write(this.memory.u8, req.data, req.len, req.offset);
+    const device = this.blockRequest(s);
+    if (device === null) return this.setRet(s + HC_BLOCK_RET, SOLO5_R_EINVAL);
+    device.write(this.memory.u8, this.blockData, this.blockLen, this.blockOffset);
     this.setRet(s + HC_BLOCK_RET, SOLO5_R_OK);
   }
 
   private blockRead(argGpa: number): void {
     const s = this.struct(argGpa, HC_BLOCK_SIZE);
-    const req = this.blockRequest(s);
-    if (req === null) return this.setRet(s + HC_BLOCK_RET, SOLO5_R_EINVAL);
-    this.checkWritable(req.data, req.len);
-    req.device.read(this.memory.u8, req.data, req.len, req.offset);
-    this.memory.written(req.data, req.len);
+    const device = this.blockRequest(s);
+    if (device === null) return this.setRet(s + HC_BLOCK_RET, SOLO5_R_EINVAL);
+    const data = this.blockData;
+    const len = this.blockLen;
+    this.checkWritable(data, len);
+    device.read(this.memory.u8, data, len, this.blockOffset);
+    this.memory.written(data, len);
     this.setRet(s + HC_BLOCK_RET, SOLO5_R_OK);
   }
 

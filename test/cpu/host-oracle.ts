@@ -4,26 +4,18 @@
  * Each instruction form becomes an assembly function `f_<n>(state)` that loads XMM0–2, RAX RCX RDX
  * RBX, RFLAGS, MXCSR and a 16-byte memory operand (at RSI) from a 256-byte state block, runs the
  * instruction exactly once, and stores everything back. Forms that take an imm8 are assembled
- * 256 times (one 32-byte slot per value) and the state picks the slot. The very same assembly
- * text is linked into a native program (gcc, run on this machine) and into a guest image for our
- * Cpu; both run the same state blocks and the outputs are compared byte for byte.
+ * 256 times (one 32-byte slot per value) and the state picks the slot. oracle-driver.ts runs the
+ * state blocks natively and on our Cpu; the outputs are compared byte for byte (RFLAGS: the
+ * arithmetic flags).
  *
  * State block (offsets): 0 XMM0, 16 XMM1, 32 XMM2, 48 memory operand, 64 RAX, 72 RCX, 80 RDX,
  * 88 RBX, 96 RFLAGS, 104 MXCSR, 108 imm8, 248 form index; outputs at 128 XMM0, 144 XMM1,
  * 160 XMM2, 176 memory operand, 192 RAX, 200 RCX, 208 RDX, 216 RBX, 224 RFLAGS, 232 MXCSR.
  */
-import { Rng } from '../diff/rng.js';
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { assemble, CODE_BASE, createMachine, DATA_BASE, load, runUntilStop, StopReason } from './long-mode-harness.js';
+import type { Rng } from '../diff/rng.js';
+import { hex, runOracle, type Oracle, type OracleResult } from './oracle-driver.js';
 
-export const STATE_SIZE = 256;
-export const OUT_BASE = 128;
-export const OUT_END = 240;
-const FLAGS_OUT = 224;
+const STATE_SIZE = 256;
 /** CF PF AF ZF SF OF: every form either defines them or must leave them alone. */
 const ARITH_FLAGS = 0x8d5;
 
@@ -104,97 +96,6 @@ function formAsm(f: Form, n: number): string {
     'ret',
   );
   return lines.join('\n');
-}
-
-export function formsAsm(forms: Form[]): string {
-  return forms.map(formAsm).join('\n');
-}
-
-const NATIVE_MAIN = `
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-typedef void form_fn(uint8_t *);
-extern form_fn *const form_table[];
-int main(int argc, char **argv) {
-  FILE *in = fopen(argv[1], "rb");
-  if (!in) return 2;
-  fseek(in, 0, SEEK_END);
-  long size = ftell(in);
-  fseek(in, 0, SEEK_SET);
-  uint8_t *buf = aligned_alloc(256, (size_t)size);
-  if (fread(buf, 1, (size_t)size, in) != (size_t)size) return 3;
-  fclose(in);
-  for (long off = 0; off < size; off += 256) {
-    uint32_t id;
-    memcpy(&id, buf + off + 248, 4);
-    form_table[id](buf + off);
-  }
-  FILE *out = fopen(argv[2], "wb");
-  if (!out || fwrite(buf, 1, (size_t)size, out) != (size_t)size) return 4;
-  fclose(out);
-  return 0;
-}
-`;
-
-const cacheDir = join(tmpdir(), 'tender-host-oracle');
-
-/** Builds (once, cached by content) the native program running `forms`, and returns its path. */
-function nativeProgram(forms: Form[]): string {
-  const table = `.section .data.rel.ro\n.globl form_table\n.balign 8\nform_table:\n${forms.map((_, n) => `.quad f_${n}`).join('\n')}\n.text\n`;
-  const asm = `.section .note.GNU-stack,"",@progbits\n.text\n${formsAsm(forms)}\n${table}`;
-  const hash = createHash('sha256').update(NATIVE_MAIN).update(asm).digest('hex').slice(0, 24);
-  const dir = join(cacheDir, hash);
-  const exe = join(dir, 'oracle');
-  if (existsSync(exe)) return exe;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'main.c'), NATIVE_MAIN);
-  writeFileSync(join(dir, 'forms.s'), asm);
-  execFileSync('gcc', ['-O1', '-msse4.2', '-maes', '-mpclmul', '-o', exe, join(dir, 'main.c'), join(dir, 'forms.s')]);
-  return exe;
-}
-
-/** Runs the states on the host CPU; returns the states after. */
-export function runNative(forms: Form[], states: Uint8Array): Uint8Array {
-  const exe = nativeProgram(forms);
-  const hash = createHash('sha256').update(states).digest('hex').slice(0, 16);
-  const input = join(cacheDir, `in-${hash}.bin`);
-  const output = join(cacheDir, `out-${hash}.bin`);
-  writeFileSync(input, states);
-  try {
-    execFileSync(exe, [input, output]);
-    return new Uint8Array(readFileSync(output));
-  } finally {
-    rmSync(input, { force: true });
-    rmSync(output, { force: true });
-  }
-}
-
-/** Runs the states on our Cpu (one guest run over all states); returns the states after. */
-export function runEmulated(forms: Form[], states: Uint8Array): Uint8Array {
-  const count = states.length / STATE_SIZE;
-  const driver = [
-    `mov $${DATA_BASE}, %rdi`,
-    `mov $${count}, %r15`,
-    '1:',
-    'mov 248(%rdi), %eax',
-    'call *form_table(,%rax,8)',
-    'add $256, %rdi',
-    'dec %r15',
-    'jnz 1b',
-    'hlt',
-    '.balign 8',
-    'form_table:',
-    ...forms.map((_, n) => `.quad f_${n}`),
-  ].join('\n');
-  const memSize = Math.max(16 << 20, Math.ceil((DATA_BASE + states.length + (1 << 20)) / (2 << 20)) * (2 << 20));
-  const m = createMachine({ memSize });
-  load(m, CODE_BASE, assemble(`${driver}\n${formsAsm(forms)}`));
-  load(m, DATA_BASE, states);
-  const stop = runUntilStop(m, 1e9);
-  if (stop !== StopReason.Halted) throw new Error(`guest stopped (reason ${stop}, vector ${m.cpu.stopInfo.vector}) at rip ${m.cpu.getRip().toString(16)}`);
-  return m.mem.u8.slice(DATA_BASE, DATA_BASE + states.length);
 }
 
 // ---- random inputs -------------------------------------------------------------------------
@@ -344,34 +245,31 @@ function gpr(r: Rng, v: DataView, off: number, kind: InputKind): void {
   v.setUint32(off + 4, hi >>> 0, true);
 }
 
-/** Fills `count` state blocks for form number `id` at `base`. */
-export function fillStates(r: Rng, f: Form, id: number, buf: Uint8Array, base: number, count: number): void {
+/** Fills the state block at `s` for case `n` of form number `id`. */
+function fillState(r: Rng, f: Form, id: number, buf: Uint8Array, s: number, n: number): void {
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  for (let n = 0; n < count; n++) {
-    const s = base + n * STATE_SIZE;
-    const blocks = [s, s + 16, s + 32, s + 48];
-    for (let b = 0; b < 4; b++) {
-      const off = blocks[b];
-      const earlier = blocks.slice(0, b);
-      if (f.kind === 'f32tiny') for (let k = 0; k < 4; k++) v.setUint32(off + 4 * k, tiny32(r), true);
-      else if (f.kind === 'f64tiny') for (let k = 0; k < 2; k++) tiny64(r, v, off + 8 * k);
-      else if (f.kind === 'f32') for (let k = 0; k < 4; k++) f32Lane(r, v, off + 4 * k, k > 0 ? off + 4 * (k - 1) : b > 0 ? earlier[0] + 4 * k : -1);
-      else if (f.kind === 'f64') for (let k = 0; k < 2; k++) f64Lane(r, v, off + 8 * k, k > 0 ? off : b > 0 ? earlier[0] + 8 * k : -1);
-      else if (f.kind === 'str') strBlock(r, v, off, earlier);
-      else intBlock(r, v, off, earlier);
-    }
-    for (const g of [64, 72, 80, 88]) gpr(r, v, s + g, f.kind);
-    v.setUint32(s + 96, (r.next() & ARITH_FLAGS) | 2, true);
-    v.setUint32(s + 100, 0, true);
-    const float = f.kind !== 'int' && f.kind !== 'str' && f.kind !== 'gpr';
-    let mxcsr = 0x1f80 | (r.int(4) << 13);
-    if (float && r.int(4) === 0) mxcsr |= 0x40; // DAZ
-    if (float && r.int(4) === 0) mxcsr |= 0x8000; // FTZ
-    if (r.int(4) === 0) mxcsr |= r.int(64);
-    v.setUint32(s + 104, mxcsr, true);
-    v.setUint32(s + 108, f.imm ? n % 256 : 0, true);
-    v.setUint32(s + 248, id, true);
+  const blocks = [s, s + 16, s + 32, s + 48];
+  for (let b = 0; b < 4; b++) {
+    const off = blocks[b];
+    const earlier = blocks.slice(0, b);
+    if (f.kind === 'f32tiny') for (let k = 0; k < 4; k++) v.setUint32(off + 4 * k, tiny32(r), true);
+    else if (f.kind === 'f64tiny') for (let k = 0; k < 2; k++) tiny64(r, v, off + 8 * k);
+    else if (f.kind === 'f32') for (let k = 0; k < 4; k++) f32Lane(r, v, off + 4 * k, k > 0 ? off + 4 * (k - 1) : b > 0 ? earlier[0] + 4 * k : -1);
+    else if (f.kind === 'f64') for (let k = 0; k < 2; k++) f64Lane(r, v, off + 8 * k, k > 0 ? off : b > 0 ? earlier[0] + 8 * k : -1);
+    else if (f.kind === 'str') strBlock(r, v, off, earlier);
+    else intBlock(r, v, off, earlier);
   }
+  for (const g of [64, 72, 80, 88]) gpr(r, v, s + g, f.kind);
+  v.setUint32(s + 96, (r.next() & ARITH_FLAGS) | 2, true);
+  v.setUint32(s + 100, 0, true);
+  const float = f.kind !== 'int' && f.kind !== 'str' && f.kind !== 'gpr';
+  let mxcsr = 0x1f80 | (r.int(4) << 13);
+  if (float && r.int(4) === 0) mxcsr |= 0x40; // DAZ
+  if (float && r.int(4) === 0) mxcsr |= 0x8000; // FTZ
+  if (r.int(4) === 0) mxcsr |= r.int(64);
+  v.setUint32(s + 104, mxcsr, true);
+  v.setUint32(s + 108, f.imm ? n % 256 : 0, true);
+  v.setUint32(s + 248, id, true);
 }
 
 const FIELDS: [string, number, number][] = [
@@ -387,14 +285,8 @@ const FIELDS: [string, number, number][] = [
   ['mxcsr', 232, 4],
 ];
 
-function hex(b: Uint8Array, off: number, len: number): string {
-  let s = '';
-  for (let k = len - 1; k >= 0; k--) s += b[off + k].toString(16).padStart(2, '0');
-  return s;
-}
-
 /** Describes the differences of one state (empty string when equal). */
-export function diffState(input: Uint8Array, native: Uint8Array, ours: Uint8Array, s: number): string {
+function diffState(_f: Form, input: Uint8Array, native: Uint8Array, ours: Uint8Array, s: number): string {
   const bad: string[] = [];
   for (const [name, off, len] of FIELDS) {
     let a = hex(native, s + off, len);
@@ -423,36 +315,11 @@ export function diffState(input: Uint8Array, native: Uint8Array, ours: Uint8Arra
   return `${bad.join('; ')} | inputs ${inputs.join(' ')}`;
 }
 
-export interface DiffResult {
-  form: Form;
-  cases: number;
-  mismatches: string[];
-}
+const SSE_ORACLE: Oracle<Form> = { stateSize: STATE_SIZE, idOffset: 248, align: 256, formAsm, fillState, diffState };
+
+export type DiffResult = OracleResult<Form>;
 
 /** Generates inputs for every form, runs them natively and on our Cpu, and compares. */
-export function runDifferential(baseForms: Form[], seed: number): DiffResult[] {
-  // A deeper hunt on demand: TENDER_ORACLE_SCALE multiplies the case counts, TENDER_ORACLE_SEED
-  // shifts the seed.
-  const scale = Number(process.env.TENDER_ORACLE_SCALE ?? '1');
-  const forms = baseForms.map((f) => ({ ...f, cases: f.cases * scale }));
-  const r = new Rng(seed + Number(process.env.TENDER_ORACLE_SEED ?? '0'));
-  const total = forms.reduce((n, f) => n + f.cases, 0);
-  const states = new Uint8Array(total * STATE_SIZE);
-  const starts: number[] = [];
-  let at = 0;
-  forms.forEach((f, id) => {
-    starts.push(at);
-    fillStates(r, f, id, states, at * STATE_SIZE, f.cases);
-    at += f.cases;
-  });
-  const native = runNative(forms, states);
-  const ours = runEmulated(forms, states);
-  return forms.map((f, id) => {
-    const mismatches: string[] = [];
-    for (let n = 0; n < f.cases; n++) {
-      const d = diffState(states, native, ours, (starts[id] + n) * STATE_SIZE);
-      if (d) mismatches.push(`#${n}: ${d}`);
-    }
-    return { form: f, cases: f.cases, mismatches };
-  });
+export function runDifferential(forms: Form[], seed: number): DiffResult[] {
+  return runOracle(SSE_ORACLE, forms, seed);
 }

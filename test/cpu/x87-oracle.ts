@@ -4,21 +4,17 @@
  *
  * Each form becomes `f_<n>(state)`: FXRSTOR the input image (8 registers, TOP, tags, FCW, FSW),
  * load RFLAGS, point RSI at a 128-byte memory operand, run the instruction once, then save RFLAGS,
- * RAX and FXSAVE the state, and FNINIT so nothing stays pending. The same assembly runs natively
- * (gcc) and on our Cpu; the saved images, memory, RAX and flags are compared byte for byte.
+ * RAX and FXSAVE the state, and FNINIT so nothing stays pending. oracle-driver.ts runs the state
+ * blocks natively and on our Cpu; the saved images, memory, RAX and flags are compared byte for
+ * byte (transcendental results within a tolerance).
  *
  * State block (1280 bytes): 0 input FXSAVE image, 512 output image, 1024 memory operand (128),
  * 1152 RFLAGS in, 1160 RFLAGS out, 1168 RAX out, 1176 form index.
  */
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Rng } from '../diff/rng.js';
-import { assemble, CODE_BASE, createMachine, DATA_BASE, load, runUntilStop, StopReason } from './long-mode-harness.js';
+import type { Rng } from '../diff/rng.js';
+import { hex, runOracle, type Oracle, type OracleResult } from './oracle-driver.js';
 
-export const STATE = 1280;
+const STATE = 1280;
 const OUT = 512, MEM = 1024, FL_IN = 1152, FL_OUT = 1160, RAX_OUT = 1168, ID = 1176;
 
 /** Input shapes: what goes in the registers and in the memory operand. */
@@ -56,96 +52,6 @@ function formAsm(f: X87Form, n: number): string {
     'fninit',
     'ret',
   ].join('\n');
-}
-
-const NATIVE_MAIN = `
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#define STATE ${STATE}
-typedef void form_fn(uint8_t *);
-extern form_fn *const form_table[];
-int main(int argc, char **argv) {
-  FILE *in = fopen(argv[1], "rb");
-  if (!in) return 2;
-  fseek(in, 0, SEEK_END);
-  long size = ftell(in);
-  fseek(in, 0, SEEK_SET);
-  uint8_t *buf = aligned_alloc(64, (size_t)size);
-  if (fread(buf, 1, (size_t)size, in) != (size_t)size) return 3;
-  fclose(in);
-  for (long off = 0; off < size; off += STATE) {
-    uint32_t id;
-    memcpy(&id, buf + off + ${ID}, 4);
-    form_table[id](buf + off);
-  }
-  FILE *out = fopen(argv[2], "wb");
-  if (!out || fwrite(buf, 1, (size_t)size, out) != (size_t)size) return 4;
-  fclose(out);
-  return 0;
-}
-`;
-
-const cacheDir = join(tmpdir(), 'tender-x87-oracle');
-
-function nativeProgram(forms: X87Form[]): string {
-  const table = `.section .data.rel.ro\n.globl form_table\n.balign 8\nform_table:\n${forms.map((_, n) => `.quad f_${n}`).join('\n')}\n.text\n`;
-  const asm = `.section .note.GNU-stack,"",@progbits\n.text\n${forms.map(formAsm).join('\n')}\n${table}`;
-  const hash = createHash('sha256').update(NATIVE_MAIN).update(asm).digest('hex').slice(0, 24);
-  const dir = join(cacheDir, hash);
-  const exe = join(dir, 'oracle');
-  if (existsSync(exe)) return exe;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'main.c'), NATIVE_MAIN);
-  writeFileSync(join(dir, 'forms.s'), asm);
-  execFileSync('gcc', ['-O1', '-o', exe, join(dir, 'main.c'), join(dir, 'forms.s')]);
-  return exe;
-}
-
-function runNative(forms: X87Form[], states: Uint8Array): Uint8Array {
-  const exe = nativeProgram(forms);
-  mkdirSync(cacheDir, { recursive: true });
-  const hash = createHash('sha256').update(states).digest('hex').slice(0, 16);
-  const input = join(cacheDir, `in-${hash}.bin`);
-  const output = join(cacheDir, `out-${hash}.bin`);
-  writeFileSync(input, states);
-  try {
-    execFileSync(exe, [input, output]);
-    return new Uint8Array(readFileSync(output));
-  } finally {
-    rmSync(input, { force: true });
-    rmSync(output, { force: true });
-  }
-}
-
-function runEmulated(forms: X87Form[], states: Uint8Array): Uint8Array {
-  const count = states.length / STATE;
-  const driver = [
-    `mov $${DATA_BASE}, %rdi`,
-    `mov $${count}, %r15`,
-    '1:',
-    `mov ${ID}(%rdi), %eax`,
-    'call *form_table(,%rax,8)',
-    `add $${STATE}, %rdi`,
-    'dec %r15',
-    'jnz 1b',
-    'hlt',
-    '.balign 8',
-    'form_table:',
-    ...forms.map((_, n) => `.quad f_${n}`),
-  ].join('\n');
-  const memSize = Math.max(16 << 20, Math.ceil((DATA_BASE + states.length + (1 << 20)) / (2 << 20)) * (2 << 20));
-  const m = createMachine({ memSize });
-  load(m, CODE_BASE, assemble(`${driver}\n${forms.map(formAsm).join('\n')}`));
-  load(m, DATA_BASE, states);
-  const stop = runUntilStop(m, 1e9);
-  if (stop !== StopReason.Halted) {
-    const at = Number(m.cpu.getGpr(7)) - DATA_BASE;
-    const form = forms[m.mem.view.getUint32(DATA_BASE + at + ID, true)];
-    throw new Error(`guest stopped (reason ${stop}, vector ${m.cpu.stopInfo.vector}) in "${form?.name}", state ${at / STATE}`);
-  }
-  return m.mem.u8.slice(DATA_BASE, DATA_BASE + states.length);
 }
 
 // ---- inputs ----------------------------------------------------------------------------------
@@ -368,12 +274,6 @@ function transValue(r: Rng, v: DataView, off: number, small: boolean): void {
 
 // ---- comparison -----------------------------------------------------------------------------
 
-function hex(b: Uint8Array, off: number, len: number): string {
-  let s = '';
-  for (let k = len - 1; k >= 0; k--) s += b[off + k].toString(16).padStart(2, '0');
-  return s;
-}
-
 /** An 80-bit value as a double-free rational comparison helper: relative difference ≤ 2^-tol. */
 function closeExt(a: Uint8Array, b: Uint8Array, off: number, tol: number): boolean {
   const va = extApprox(a, off);
@@ -393,7 +293,7 @@ function extApprox(b: Uint8Array, off: number): number {
   return (se & 0x8000) !== 0 ? -x : x;
 }
 
-export function diffState(f: X87Form, input: Uint8Array, native: Uint8Array, ours: Uint8Array, s: number): string {
+function diffState(f: X87Form, input: Uint8Array, native: Uint8Array, ours: Uint8Array, s: number): string {
   const bad: string[] = [];
   const field = (name: string, off: number, len: number, mask?: (x: string) => string): void => {
     let a = hex(native, s + off, len);
@@ -432,33 +332,8 @@ export function diffState(f: X87Form, input: Uint8Array, native: Uint8Array, our
   return `${bad.join('; ')} | in fcw=${hex(input, s, 2)} fsw=${hex(input, s + 2, 2)} (top ${top}) ftw=${hex(input, s + 4, 1)} ${regs.join(' ')} mem=${hex(input, s + MEM, 16)} flags=${hex(input, s + FL_IN, 2)}`;
 }
 
-export interface X87DiffResult {
-  form: X87Form;
-  cases: number;
-  mismatches: string[];
-}
+const X87_ORACLE: Oracle<X87Form> = { stateSize: STATE, idOffset: ID, align: 64, formAsm, fillState, diffState };
 
-export function runX87Differential(baseForms: X87Form[], seed: number): X87DiffResult[] {
-  const scale = Number(process.env.TENDER_ORACLE_SCALE ?? '1');
-  const forms = baseForms.map((f) => ({ ...f, cases: f.cases * scale }));
-  const r = new Rng(seed + Number(process.env.TENDER_ORACLE_SEED ?? '0'));
-  const total = forms.reduce((n, f) => n + f.cases, 0);
-  const states = new Uint8Array(total * STATE);
-  const starts: number[] = [];
-  let at = 0;
-  forms.forEach((f, id) => {
-    starts.push(at);
-    for (let n = 0; n < f.cases; n++) fillState(r, f, id, states, (at + n) * STATE);
-    at += f.cases;
-  });
-  const native = runNative(forms, states);
-  const ours = runEmulated(forms, states);
-  return forms.map((f, id) => {
-    const mismatches: string[] = [];
-    for (let n = 0; n < f.cases; n++) {
-      const d = diffState(f, states, native, ours, (starts[id] + n) * STATE);
-      if (d) mismatches.push(`#${n}: ${d}`);
-    }
-    return { form: f, cases: f.cases, mismatches };
-  });
+export function runX87Differential(forms: X87Form[], seed: number): OracleResult<X87Form>[] {
+  return runOracle(X87_ORACLE, forms, seed);
 }

@@ -8,7 +8,8 @@
  *   survey of which forms match, are not implemented, or mismatch, and fails on CI forms.
  *   DIFF_SEED repeats a seed, DIFF_LONG_CASES sets the cases per form (2000), DIFF_FORMS is a
  *   regular expression selecting forms.
- * - DIFF_REGEN=1: regenerates the stored cases from the CI form list.
+ * - DIFF_REGEN=1: regenerates the stored cases from the CI form list; with DIFF_FORMS (a regular
+ *   expression) only the matching CI forms, keeping the stored cases of the others as they are.
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import type { DiffCase } from './case.js';
@@ -44,11 +45,19 @@ describe('form lists', () => {
 describe.runIf(process.env.DIFF_REGEN === '1')('regenerate the stored cases', () => {
   test('run the CI forms on the host and store the results', () => {
     if (nativeReason) throw new Error(`cannot regenerate: ${nativeReason}`);
-    const inputs = CI_FORMS.flatMap((form) => generateCases(form, CASES_PER_FORM, STORE_SEED));
+    const only = process.env.DIFF_FORMS ? new RegExp(process.env.DIFF_FORMS) : null;
+    const forms = only ? CI_FORMS.filter((form) => only.test(form)) : CI_FORMS;
+    expect(forms.length, 'CI forms selected by DIFF_FORMS').toBeGreaterThan(0);
+    const inputs = forms.flatMap((form) => generateCases(form, CASES_PER_FORM, STORE_SEED));
     const outputs = host().run(inputs);
     const hung = inputs.filter((_, i) => outputs[i]!.vector === -2).map((c) => c.form);
     expect(hung, 'cases that did not return on the host').toEqual([]);
-    writeStore(inputs.map((input, i): DiffCase => ({ input, expected: outputs[i]! })), groupOf);
+    const fresh = inputs.map((input, i): DiffCase => ({ input, expected: outputs[i]! }));
+    const kept = only ? readStore().filter((c) => !only.test(c.input.form) && CI_FORMS.includes(c.input.form)) : [];
+    // CI-list order, as a full regeneration writes it (the sort is stable: cases keep their order).
+    const order = new Map(CI_FORMS.map((form, i) => [form, i]));
+    const all = [...kept, ...fresh].sort((a, b) => order.get(a.input.form)! - order.get(b.input.form)!);
+    writeStore(all, groupOf);
   });
 });
 

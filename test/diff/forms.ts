@@ -12,7 +12,8 @@
  * test/cpu/x87-native.test.ts instead), VEX/EVEX and feature sets beyond SSE4.2.
  *
  * When our CPU changes, `DIFF_LONG=1 npx vitest run test/diff/cpu-diff.test.ts` surveys every
- * candidate form and prints which lists each belongs in; then `DIFF_REGEN=1` rewrites the store.
+ * candidate form and prints which lists each belongs in; then `DIFF_REGEN=1` rewrites the store
+ * (add `DIFF_FORMS=<regular expression>` to regenerate only the matching forms).
  */
 
 /** Randomised cases per form in the stored set. */
@@ -29,7 +30,7 @@ export const KNOWN_MISMATCH: Record<string, string> = {};
 /** Forms the host runs but our CPU does not implement (it raises #UD). */
 export const NOT_IMPLEMENTED: readonly string[] = [];
 
-/** Forms replayed in CI (1030). */
+/** Forms replayed in CI (1031). */
 export const CI_FORMS: readonly string[] = [
   'Add_rm8_r8', 'Add_rm16_r16', 'Add_rm32_r32', 'Add_rm64_r64',
   'Add_r8_rm8', 'Add_r16_rm16', 'Add_r32_rm32', 'Add_r64_rm64',
@@ -299,4 +300,6 @@ export const CI_FORMS: readonly string[] = [
   'Phsubd_mm_mmm64', 'Phsubsw_mm_mmm64', 'Psignb_mm_mmm64', 'Psignw_mm_mmm64',
   'Psignd_mm_mmm64', 'Pmulhrsw_mm_mmm64', 'Pabsb_mm_mmm64', 'Pabsw_mm_mmm64',
   'Pabsd_mm_mmm64', 'Palignr_mm_mmm64_imm8',
+  // MASKMOVQ: the byte-masked store to [RDI].
+  'Maskmovq_rDI_mm_mm',
 ];

@@ -138,6 +138,7 @@ const SUPPORTED_KINDS = new Set<OpCodeOperandKind>([
   OpCodeOperandKind.br64_1,
   OpCodeOperandKind.br64_4,
   OpCodeOperandKind.es_rDI,
+  OpCodeOperandKind.seg_rDI,
   OpCodeOperandKind.seg_rSI,
   OpCodeOperandKind.seg_rBX_al,
 ]);
@@ -209,6 +210,17 @@ for (let i = 0; i < 16; i++) {
 GPR8.push(Register.AL, Register.CL, Register.DL, Register.BL, Register.SPL, Register.BPL, Register.SIL, Register.DIL);
 for (let i = 8; i < 16; i++) GPR8.push(Register[`R${i}L` as keyof typeof Register]);
 const HIGH8 = [Register.AH, Register.CH, Register.DH, Register.BH];
+
+/**
+ * The byte-masked stores write to the implicit DS:[RDI], which the generic operand builder cannot
+ * name; iced-x86's dedicated constructors build them with 64-bit addressing and no segment
+ * override (FS/GS would be the host's). The mask and data registers are random; assignState
+ * then points RDI into the data area like any memory base.
+ */
+const MASKED_STORE_FORMS: Record<string, (rng: Rng) => Instruction> = {
+  Maskmovq_rDI_mm_mm: (rng) => Instruction.createMaskmovq(64, rng.pick(MM), rng.pick(MM), Register.None),
+  Maskmovdqu_rDI_xmm_xmm: (rng) => Instruction.createMaskmovdqu(64, rng.pick(XMM), rng.pick(XMM), Register.None),
+};
 
 /** Where a register lives: GPR index, byte shift within it and width in bits; or an XMM/MM index. */
 export function registerLocation(reg: Register): { gpr: number; shift: number; bits: number } | { xmm: number } | { mm: number } | null {
@@ -393,6 +405,8 @@ function buildInstruction(rng: Rng, name: string, code: Code): Instruction | nul
     const rep = rng.pick(isCompare ? [RepPrefixKind.None, RepPrefixKind.Repe, RepPrefixKind.Repne] : [RepPrefixKind.None, RepPrefixKind.Repe]);
     return stringForm(rep);
   }
+  const maskedStore = MASKED_STORE_FORMS[name];
+  if (maskedStore) return maskedStore(rng);
   if (name === 'Xlat_m8') {
     return Instruction.createMem(code, MemoryOperand.new64(Register.RBX, Register.AL, 1, 0n, 0, false, Register.None));
   }

@@ -11,7 +11,7 @@ import type { Handler, Insn } from './insn.js';
 import { defFast, V_66 } from './optable.js';
 import { sseCheck, xmmSrc } from './sse-common.js';
 
-function paddw(c: Cpu, i: Insn): void {
+export function paddw(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true) * 8;
   const d = i.reg * 8;
@@ -19,7 +19,7 @@ function paddw(c: Cpu, i: Insn): void {
   for (let k = 0; k < 8; k++) h[d + k] = h[d + k] + h[s + k];
 }
 
-function psubw(c: Cpu, i: Insn): void {
+export function psubw(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true) * 8;
   const d = i.reg * 8;
@@ -27,7 +27,7 @@ function psubw(c: Cpu, i: Insn): void {
   for (let k = 0; k < 8; k++) h[d + k] = h[d + k] - h[s + k];
 }
 
-function paddd(c: Cpu, i: Insn): void {
+export function paddd(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true) * 4;
   const d = i.reg * 4;
@@ -38,7 +38,7 @@ function paddd(c: Cpu, i: Insn): void {
   w[d + 3] = (w[d + 3] + w[s + 3]) | 0;
 }
 
-function psubd(c: Cpu, i: Insn): void {
+export function psubd(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true) * 4;
   const d = i.reg * 4;
@@ -49,7 +49,7 @@ function psubd(c: Cpu, i: Insn): void {
   w[d + 3] = (w[d + 3] - w[s + 3]) | 0;
 }
 
-function pmullw(c: Cpu, i: Insn): void {
+export function pmullw(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true) * 8;
   const d = i.reg * 8;
@@ -57,7 +57,7 @@ function pmullw(c: Cpu, i: Insn): void {
   for (let k = 0; k < 8; k++) h[d + k] = Math.imul(h[d + k], h[s + k]);
 }
 
-function pmulhw(c: Cpu, i: Insn): void {
+export function pmulhw(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true) * 8;
   const d = i.reg * 8;
@@ -65,7 +65,7 @@ function pmulhw(c: Cpu, i: Insn): void {
   for (let k = 0; k < 8; k++) sh[d + k] = (sh[d + k] * sh[s + k]) >> 16;
 }
 
-function pand(c: Cpu, i: Insn): void {
+export function pand(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true) * 4;
   const d = i.reg * 4;
@@ -76,7 +76,7 @@ function pand(c: Cpu, i: Insn): void {
   w[d + 3] &= w[s + 3];
 }
 
-function por(c: Cpu, i: Insn): void {
+export function por(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true) * 4;
   const d = i.reg * 4;
@@ -87,7 +87,7 @@ function por(c: Cpu, i: Insn): void {
   w[d + 3] |= w[s + 3];
 }
 
-function pxor(c: Cpu, i: Insn): void {
+export function pxor(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true) * 4;
   const d = i.reg * 4;
@@ -99,7 +99,7 @@ function pxor(c: Cpu, i: Insn): void {
 }
 
 /** PUNPCKLWD / PUNPCKHWD: interleave the low (high) four words of destination and source. */
-function punpckwd(c: Cpu, i: Insn): void {
+export function punpckwd(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true) * 8 + i.sub;
   const d = i.reg * 8;
@@ -117,7 +117,7 @@ function punpckwd(c: Cpu, i: Insn): void {
 }
 
 /** PUNPCKLDQ / PUNPCKHDQ. */
-function punpckdq(c: Cpu, i: Insn): void {
+export function punpckdq(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true) * 4 + i.sub;
   const d = i.reg * 4;

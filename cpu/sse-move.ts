@@ -9,12 +9,12 @@ import type { Insn } from './insn.js';
 import { def, F_MEM, F_MODRM, F_REG, F_SSE, V_66, V_F2, V_F3 } from './optable.js';
 import { copyXmm, sseCheck, store128, xmmSrc } from './sse-common.js';
 
-function loadU(c: Cpu, i: Insn): void {
+export function loadU(c: Cpu, i: Insn): void {
   sseCheck(c);
   copyXmm(c, i.reg, xmmSrc(c, i, 16, false));
 }
 
-function loadA(c: Cpu, i: Insn): void {
+export function loadA(c: Cpu, i: Insn): void {
   sseCheck(c);
   copyXmm(c, i.reg, xmmSrc(c, i, 16, true));
 }
@@ -31,11 +31,11 @@ function storeTo(c: Cpu, i: Insn, aligned: boolean, memOnly: boolean): void {
   store128(c, i.reg);
 }
 
-function storeU(c: Cpu, i: Insn): void {
+export function storeU(c: Cpu, i: Insn): void {
   storeTo(c, i, false, false);
 }
 
-function storeA(c: Cpu, i: Insn): void {
+export function storeA(c: Cpu, i: Insn): void {
   storeTo(c, i, true, false);
 }
 
@@ -161,7 +161,7 @@ function movhpStore(c: Cpu, i: Insn): void {
 }
 
 /** 66 0F 6E: MOVD/MOVQ xmm, r/m32/64 (zero-extended to 128 bits). */
-function movdToXmm(c: Cpu, i: Insn): void {
+export function movdToXmm(c: Cpu, i: Insn): void {
   sseCheck(c);
   const size = i.osize === 8 ? 8 : 4;
   const v = c.readRM(i, size);
@@ -174,7 +174,7 @@ function movdToXmm(c: Cpu, i: Insn): void {
 }
 
 /** 66 0F 7E: MOVD/MOVQ r/m32/64, xmm. */
-function movdFromXmm(c: Cpu, i: Insn): void {
+export function movdFromXmm(c: Cpu, i: Insn): void {
   sseCheck(c);
   const size = i.osize === 8 ? 8 : 4;
   const w = c.x32;
@@ -183,7 +183,7 @@ function movdFromXmm(c: Cpu, i: Insn): void {
 }
 
 /** F3 0F 7E: MOVQ xmm, xmm/m64 (upper qword zeroed). */
-function movqLoad(c: Cpu, i: Insn): void {
+export function movqLoad(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 8, false) * 4;
   const w = c.x32;

@@ -1,0 +1,784 @@
+/**
+ * The JIT tier keeps the interpreter's architectural behaviour where single-instruction
+ * differential cases cannot look: self-modifying code inside a block, faults in the middle of a
+ * block, budgets that end inside a self-looping block, interrupts and the STI shadow, debugger
+ * stops in hot code, one physical code page at several linear addresses, and remapping the code
+ * page under a running loop.
+ *
+ * Each scenario runs on a machine that translates every block on first execution
+ * (jitThreshold 1) and on one that only interprets (jitThreshold 0); the two must agree, and the
+ * JIT run must actually have executed the translated block the scenario is about.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import type { JitBlock } from '../../cpu/jit/compile.js';
+import {
+  assemble,
+  CODE_BASE,
+  createMachine,
+  DATA_BASE,
+  load,
+  PML4,
+  PT0,
+  R8,
+  R9,
+  R10,
+  R11,
+  R12,
+  R13,
+  R14,
+  R15,
+  RAX,
+  RBX,
+  RCX,
+  RDX,
+  RSI,
+  RSP,
+  runUntilStop,
+  setGate,
+  StopReason,
+  type Machine,
+} from './long-mode-harness.js';
+
+/** How often each translated block (by linear start address) was entered. */
+const blockRuns = vi.hoisted(() => new Map<number, number>());
+
+vi.mock('../../cpu/jit/compile.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../cpu/jit/compile.js')>();
+  const compileBlock: typeof real.compileBlock = (lo, hi, insnAt) => {
+    const block: JitBlock = real.compileBlock(lo, hi, insnAt);
+    const fn = block.fn;
+    if (fn === null) return block;
+    const at = (lo >>> 0) + (hi >>> 0) * 2 ** 32;
+    return new real.JitBlock(
+      (c) => {
+        blockRuns.set(at, (blockRuns.get(at) ?? 0) + 1);
+        fn(c);
+      },
+      block.linPage,
+      block.linHi,
+    );
+  };
+  return { ...real, compileBlock };
+});
+
+/** Times the translated block starting at `linear` ran (since the last `blockRuns.clear()`). */
+function ranTranslated(linear: number | bigint): number {
+  return blockRuns.get(Number(linear)) ?? 0;
+}
+
+const HANDLER = 0x180000;
+/** A 4 KiB page in the first 2 MiB (mapped through PT0) that tests unmap, protect or remap. */
+const SPARE = 0x1f0000;
+const SPARE2 = 0x1f1000;
+const pteOf = (linear: number): number => PT0 + (linear >>> 12) * 8;
+
+/** The architectural state two runs must agree on. */
+function state(m: Machine): Record<string, unknown> {
+  const c = m.cpu;
+  return {
+    gpr: Array.from({ length: 16 }, (_, k) => c.getGpr(k)),
+    rip: c.getRip(),
+    rflags: c.getRflags(),
+    retired: c.instructionsRetired,
+    cr2: c.getControl(2),
+    cr3: c.getControl(3),
+  };
+}
+
+interface Program {
+  /** Main code, assembled at CODE_BASE. */
+  code: string;
+  /** Interrupt/exception handlers: vector → source assembled at HANDLER + 0x1000 * k. */
+  handlers?: Record<number, string>;
+  setup?: (m: Machine) => void;
+}
+
+function build(p: Program, jitThreshold: number): Machine {
+  const m = createMachine({ jitThreshold });
+  load(m, CODE_BASE, assemble(p.code));
+  let k = 0;
+  for (const [vector, source] of Object.entries(p.handlers ?? {})) {
+    const at = HANDLER + 0x1000 * k++;
+    load(m, at, assemble(source, at));
+    setGate(m, Number(vector), at);
+  }
+  p.setup?.(m);
+  return m;
+}
+
+/**
+ * Runs `p` translated and interpreted through `drive` (default: run until a stop); the logs
+ * `drive` returns and the final states must be equal. Returns the translated machine and its log.
+ */
+function onBoth<T>(p: Program, drive: (m: Machine) => T = (m) => runUntilStop(m) as T): { m: Machine; log: T } {
+  blockRuns.clear();
+  const jit = build(p, 1);
+  const jitLog = drive(jit);
+  const seen = new Map(blockRuns);
+  const interp = build(p, 0);
+  const interpLog = drive(interp);
+  expect(jitLog).toEqual(interpLog);
+  expect(state(jit)).toEqual(state(interp));
+  blockRuns.clear();
+  for (const [k, v] of seen) blockRuns.set(k, v);
+  return { m: jit, log: jitLog };
+}
+
+/** The address of `label` in `source` assembled at CODE_BASE (the image ends with it as data). */
+function addressOf(source: string, label: string): number {
+  const image = assemble(`${source}\n.data\n.quad ${label}\n`);
+  return Number(new DataView(image.buffer, image.byteOffset + image.length - 8).getBigUint64(0, true));
+}
+
+const reg = (m: Machine, n: number): bigint => m.cpu.getGpr(n);
+const q = (m: Machine, addr: number): bigint => m.mem.view.getBigUint64(addr, true);
+
+describe('self-modifying code', () => {
+  it('a store rewriting a later instruction of the same block takes effect (inline store, read-modify-write, string store)', () => {
+    const code = `
+      movl $2, p1+1(%rip)
+      p1: mov $1, %ebx
+      addl $5, p2+1(%rip)
+      p2: mov $1, %ecx
+      lea p3+1(%rip), %rdi
+      mov $9, %al
+      stosb
+      p3: mov $1, %edx
+      hlt`;
+    const { m, log } = onBoth({ code });
+    expect(log).toBe(StopReason.Halted);
+    expect([reg(m, RBX), reg(m, RCX), reg(m, RDX)]).toEqual([2n, 6n, 9n]);
+    expect(m.cpu.instructionsRetired).toBe(9);
+    expect(ranTranslated(CODE_BASE)).toBe(1);
+  });
+
+  it('a self-looping block rewriting its own next instruction each pass executes every new version', () => {
+    const code = `
+      mov $10, %ecx
+      xor %eax, %eax
+      top: mov %ecx, ins+1(%rip)
+      ins: mov $0, %ebx
+      add %ebx, %eax
+      dec %ecx
+      jnz top
+      hlt`;
+    const { m } = onBoth({ code });
+    expect(reg(m, RAX)).toBe(55n);
+    // The first pass runs in the block that starts at the entry; each store ends the pass.
+    expect(ranTranslated(addressOf(code, 'top'))).toBe(9);
+  });
+
+  it('a self-looping block rewriting an earlier instruction sees the change on the next pass', () => {
+    const code = `
+      mov $10, %ecx
+      xor %eax, %eax
+      top: mov $0, %ebx
+      add %ebx, %eax
+      mov %ecx, top+1(%rip)
+      dec %ecx
+      jnz top
+      hlt`;
+    const { m } = onBoth({ code });
+    expect(reg(m, RAX)).toBe(54n);
+    expect(ranTranslated(addressOf(code, 'top'))).toBeGreaterThan(0);
+  });
+
+  it('a long-running self-loop that patches its own code on one pass switches to the new code at once', () => {
+    // The store goes to data on every pass but one; on that pass it rewrites the immediate of
+    // the next instruction, which must already execute in its new form.
+    const code = `
+      mov $100, %ecx
+      xor %eax, %eax
+      lea ins+1(%rip), %rdi
+      mov $${DATA_BASE}, %rdx
+      top: mov %rdx, %rsi
+      cmp $50, %ecx
+      cmove %rdi, %rsi
+      movl $5, (%rsi)
+      ins: mov $1, %ebx
+      add %ebx, %eax
+      dec %ecx
+      jnz top
+      hlt`;
+    const { m } = onBoth({ code });
+    expect(reg(m, RAX)).toBe(50n + 50n * 5n);
+    expect(ranTranslated(addressOf(code, 'top'))).toBeGreaterThan(0);
+    // 50 passes inside one call of the block, then the patch ends the block.
+    expect(ranTranslated(addressOf(code, 'top'))).toBeLessThan(50);
+  });
+
+  it('code rewritten through a second linear mapping of the same physical page takes effect', () => {
+    // SPARE is made an alias of the code page; both stores go through it.
+    const delta = SPARE - CODE_BASE;
+    const code = `
+      mov $10, %ecx
+      xor %eax, %eax
+      lea ins+1(%rip), %rdi
+      add $${delta}, %rdi
+      lea ins2+1(%rip), %rsi
+      add $${delta}, %rsi
+      movl $7, (%rdi)
+      ins: mov $1, %edx
+      top: mov %ecx, (%rsi)
+      ins2: mov $0, %ebx
+      add %ebx, %eax
+      dec %ecx
+      jnz top
+      hlt`;
+    const setup = (m: Machine): void => m.mem.view.setBigUint64(pteOf(SPARE), BigInt(CODE_BASE | 3), true);
+    const { m } = onBoth({ code, setup });
+    expect([reg(m, RDX), reg(m, RAX)]).toEqual([7n, 55n]);
+    expect(m.mem.view.getUint32(addressOf(code, 'ins') + 1, true)).toBe(7);
+    expect(ranTranslated(CODE_BASE)).toBe(1);
+    expect(ranTranslated(addressOf(code, 'top'))).toBe(9);
+  });
+
+  it('a device writing code during a block (port I/O handler) ends the block before the stale code runs', () => {
+    const code = `
+      out %al, $0x80
+      ins: mov $1, %ebx
+      hlt`;
+    const setup = (m: Machine): void => {
+      m.io.onOut = () => {
+        const at = addressOf(code, 'ins') + 1;
+        m.mem.u8[at] = 8;
+        m.mem.written(at, 1);
+      };
+    };
+    const { m } = onBoth({ code, setup });
+    expect(reg(m, RBX)).toBe(8n);
+    expect(ranTranslated(CODE_BASE)).toBe(1);
+  });
+});
+
+describe('faults inside a block', () => {
+  /** #PF handler: error code to R8, faulting RIP to R9, CR2 to R10, then fixes RCX and returns. */
+  const pfFixRcx = `
+    pop %r8
+    mov (%rsp), %r9
+    mov %cr2, %r10
+    mov $${DATA_BASE}, %rcx
+    iretq`;
+
+  it('#PF on the third instruction: frame RIP, earlier results, count, CR2, and the retry after IRETQ', () => {
+    const code = `
+      mov $1, %eax
+      mov $2, %ebx
+      fault: mov (%rcx), %rdx
+      mov $3, %esi
+      hlt`;
+    const setup = (m: Machine): void => {
+      m.cpu.setGpr(RCX, 0x10n);
+      m.mem.view.setBigUint64(DATA_BASE, 0x1234n, true);
+    };
+    const drive = (m: Machine): unknown[] => {
+      m.cpu.interceptExceptions = true;
+      const first = m.cpu.run(1000);
+      const held = {
+        stop: first,
+        vector: m.cpu.stopInfo.vector,
+        errorCode: m.cpu.stopInfo.errorCode,
+        rip: m.cpu.stopInfo.rip,
+        address: m.cpu.stopInfo.address,
+        retired: m.cpu.instructionsRetired,
+        rax: reg(m, RAX),
+        rbx: reg(m, RBX),
+      };
+      m.cpu.interceptExceptions = false;
+      return [held, m.cpu.run(1000)];
+    };
+    const { m, log } = onBoth({ code, handlers: { 14: pfFixRcx }, setup }, drive);
+    const fault = BigInt(addressOf(code, 'fault'));
+    expect(log[0]).toEqual({ stop: StopReason.Exception, vector: 14, errorCode: 0, rip: fault, address: 0x10n, retired: 2, rax: 1n, rbx: 2n });
+    expect(log[1]).toBe(StopReason.Halted);
+    expect([reg(m, R8), reg(m, R9), reg(m, R10), m.cpu.getControl(2)]).toEqual([0n, fault, 0x10n, 0x10n]);
+    expect([reg(m, RDX), reg(m, RSI)]).toEqual([0x1234n, 3n]);
+    // mov, mov, (fault), 5 handler instructions, the retried mov, mov, hlt.
+    expect(m.cpu.instructionsRetired).toBe(10);
+    expect(ranTranslated(CODE_BASE)).toBe(1);
+  });
+
+  it('#PF on the sixth pass of a self-looping block: the handler maps the page in and the loop finishes', () => {
+    const code = `
+      mov $${SPARE - 5 * 8}, %rsi
+      mov $10, %ecx
+      xor %ebx, %ebx
+      top: add (%rsi), %rbx
+      add $8, %rsi
+      dec %ecx
+      jnz top
+      hlt`;
+    const handler = `
+      pop %r8
+      mov (%rsp), %r9
+      mov %cr2, %r10
+      mov %rcx, %r11
+      mov %rbx, %r12
+      orq $1, ${pteOf(SPARE)}
+      iretq`;
+    const setup = (m: Machine): void => {
+      for (let k = 0; k < 10; k++) m.mem.view.setBigUint64(SPARE - 5 * 8 + k * 8, BigInt(k + 1), true);
+      m.mem.view.setBigUint64(pteOf(SPARE), BigInt(SPARE | 2), true);
+    };
+    const { m, log } = onBoth({ code, handlers: { 14: handler }, setup });
+    expect(log).toBe(StopReason.Halted);
+    const top = addressOf(code, 'top');
+    expect([reg(m, R8), reg(m, R9), reg(m, R10), reg(m, R11), reg(m, R12)]).toEqual([0n, BigInt(top), BigInt(SPARE), 5n, 15n]);
+    expect(reg(m, RBX)).toBe(55n);
+    // 3 + 10 passes of 4 + 7 handler instructions + hlt.
+    expect(m.cpu.instructionsRetired).toBe(3 + 40 + 7 + 1);
+    expect(ranTranslated(top)).toBeGreaterThan(0);
+  });
+
+  it('#DE from DIV (an interpreted instruction inside the block) and the retry', () => {
+    const code = `
+      mov $100, %eax
+      xor %edx, %edx
+      mov $7, %r15d
+      fault: div %ecx
+      mov %eax, %esi
+      hlt`;
+    const handler = `
+      mov (%rsp), %r9
+      mov $4, %ecx
+      iretq`;
+    const { m } = onBoth({ code, handlers: { 0: handler } });
+    expect([reg(m, R9), reg(m, RAX), reg(m, RSI), reg(m, R15)]).toEqual([BigInt(addressOf(code, 'fault')), 25n, 25n, 7n]);
+    expect(m.cpu.instructionsRetired).toBe(3 + 3 + 3);
+    expect(ranTranslated(CODE_BASE)).toBe(1);
+  });
+
+  it('#GP(0) from a non-canonical load in the middle of a block', () => {
+    const code = `
+      mov $5, %eax
+      movabs $0x8000000000000000, %rbx
+      mov $6, %edx
+      fault: mov (%rbx), %rcx
+      hlt`;
+    const handler = `
+      pop %r8
+      mov (%rsp), %r9
+      mov $${DATA_BASE}, %rbx
+      iretq`;
+    const setup = (m: Machine): void => m.mem.view.setBigUint64(DATA_BASE, 0xabcdn, true);
+    const { m } = onBoth({ code, handlers: { 13: handler }, setup });
+    expect([reg(m, R8), reg(m, R9), reg(m, RAX), reg(m, RDX), reg(m, RCX)]).toEqual([0n, BigInt(addressOf(code, 'fault')), 5n, 6n, 0xabcdn]);
+    expect(m.cpu.instructionsRetired).toBe(3 + 4 + 2);
+  });
+
+  it('#PF from a store to a read-only page in a hot loop: nothing of the store happens before the handler', () => {
+    const code = `
+      mov $${SPARE2 - 4 * 4}, %rdi
+      mov $8, %ecx
+      top: mov %ecx, (%rdi)
+      add $4, %rdi
+      dec %ecx
+      jnz top
+      hlt`;
+    const handler = `
+      pop %r8
+      mov (%rsp), %r9
+      mov %cr2, %r10
+      mov %rcx, %r11
+      orq $2, ${pteOf(SPARE2)}
+      invlpg (%r10)
+      iretq`;
+    const setup = (m: Machine): void => m.mem.view.setBigUint64(pteOf(SPARE2), BigInt(SPARE2 | 1), true);
+    const { m } = onBoth({ code, handlers: { 14: handler }, setup });
+    expect([reg(m, R8), reg(m, R9), reg(m, R10), reg(m, R11)]).toEqual([3n, BigInt(addressOf(code, 'top')), BigInt(SPARE2), 4n]);
+    const words = Array.from({ length: 8 }, (_, k) => m.mem.view.getUint32(SPARE2 - 16 + 4 * k, true));
+    expect(words).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+  });
+});
+
+describe('budgets and counting', () => {
+  const loop = `
+    mov $1000, %ecx
+    xor %eax, %eax
+    xor %ebx, %ebx
+    top: add %ecx, %eax
+    lea 3(%rbx,%rcx,2), %rbx
+    dec %ecx
+    jnz top
+    hlt`;
+
+  it('a self-looping block stopped by the budget resumes exactly (state equals the interpreter at the same count)', () => {
+    blockRuns.clear();
+    const jit = build({ code: loop }, 1);
+    const interp = build({ code: loop }, 0);
+    let slices = 0;
+    for (;;) {
+      const before = jit.cpu.instructionsRetired;
+      const stop = jit.cpu.run(7);
+      const done = jit.cpu.instructionsRetired - before;
+      if (stop !== StopReason.BudgetExhausted) {
+        expect(stop).toBe(StopReason.Halted);
+        break;
+      }
+      slices++;
+      // The block checks the budget once per pass: it ends at most one pass (4) past it.
+      expect(done).toBeGreaterThanOrEqual(7);
+      expect(done).toBeLessThan(7 + 4);
+      expect(interp.cpu.run(jit.cpu.instructionsRetired - interp.cpu.instructionsRetired)).toBe(StopReason.BudgetExhausted);
+      expect(state(jit)).toEqual(state(interp));
+    }
+    expect(interp.cpu.run(1_000_000)).toBe(StopReason.Halted);
+    expect(state(jit)).toEqual(state(interp));
+    expect(slices).toBeGreaterThan(400);
+    expect(reg(jit, RAX)).toBe(500500n);
+    expect(jit.cpu.instructionsRetired).toBe(3 + 4000 + 1);
+    expect(ranTranslated(addressOf(loop, 'top'))).toBeGreaterThan(400);
+  });
+
+  it('counts the same in one run as the interpreter', () => {
+    const { m } = onBoth({ code: loop });
+    expect(m.cpu.instructionsRetired).toBe(4004);
+    expect(reg(m, RBX)).toBe(BigInt(1000 * 3 + 1000 * 1001));
+  });
+
+  it('run(1) still makes progress and ends in the same state', () => {
+    const { log } = onBoth({ code: loop }, (m) => {
+      let runs = 0;
+      while (m.cpu.run(1) === StopReason.BudgetExhausted) runs++;
+      return runs > 0;
+    });
+    expect(log).toBe(true);
+  });
+});
+
+describe('interrupts', () => {
+  /** ISR: logs the interrupted RIP at (R15), counts in R13. */
+  const isr = `
+    mov (%rsp), %r14
+    mov %r14, (%r15)
+    add $8, %r15
+    inc %r13
+    iretq`;
+  const withIf = (m: Machine): void => {
+    m.cpu.setRflags(0x202);
+    m.cpu.setGpr(R15, BigInt(DATA_BASE));
+  };
+
+  it('an interrupt a device raises during a translated block is delivered right after the instruction that raised it', () => {
+    const code = `
+      mov $50, %ecx
+      top: add $1, %eax
+      out %al, $0x80
+      after: add %eax, %ebx
+      dec %ecx
+      jnz top
+      hlt`;
+    const setup = (m: Machine): void => {
+      withIf(m);
+      m.io.onOut = (_port, _size, value) => {
+        if (value % 10 === 0) m.cpu.raiseInterrupt(0x20);
+      };
+    };
+    const { m } = onBoth({ code, handlers: { 0x20: isr }, setup });
+    expect(reg(m, R13)).toBe(5n);
+    const after = BigInt(addressOf(code, 'after'));
+    expect(Array.from({ length: 5 }, (_, k) => q(m, DATA_BASE + 8 * k))).toEqual([after, after, after, after, after]);
+    expect([reg(m, RAX), reg(m, RBX)]).toEqual([50n, 1275n]);
+    expect(ranTranslated(addressOf(code, 'top'))).toBeGreaterThan(0);
+  });
+
+  it('interrupts raised between runs are taken at the block boundary where the run stopped', () => {
+    const code = `
+      mov $3000, %ecx
+      top: add %ecx, %eax
+      add %eax, %ebx
+      dec %ecx
+      jnz top
+      hlt`;
+    blockRuns.clear();
+    const m = build({ code, handlers: { 0x20: isr }, setup: withIf }, 1);
+    const stoppedAt: bigint[] = [];
+    while (m.cpu.run(37) === StopReason.BudgetExhausted) {
+      stoppedAt.push(m.cpu.getRip());
+      m.cpu.raiseInterrupt(0x20);
+    }
+    expect(stoppedAt.length).toBeGreaterThan(100);
+    expect(reg(m, R13)).toBe(BigInt(stoppedAt.length));
+    expect(stoppedAt.map((_, k) => q(m, DATA_BASE + 8 * k))).toEqual(stoppedAt);
+    const plain = build({ code }, 0);
+    expect(runUntilStop(plain)).toBe(StopReason.Halted);
+    expect([RAX, RBX, RCX].map((n) => reg(m, n))).toEqual([RAX, RBX, RCX].map((n) => reg(plain, n)));
+    expect(ranTranslated(addressOf(code, 'top'))).toBeGreaterThan(100);
+  });
+
+  /** Runs until the program's final HLT, logging each stop with RIP, count and the ISR count. */
+  const stops = (m: Machine): unknown[] => {
+    const log: unknown[] = [];
+    for (let k = 0; k < 4; k++) {
+      const s = m.cpu.run(1000);
+      log.push([s, m.cpu.getRip(), m.cpu.instructionsRetired, reg(m, R13)]);
+      if (reg(m, RBX) === 2n) break;
+    }
+    return log;
+  };
+  const pendingWhileMasked = (m: Machine): void => {
+    m.cpu.setGpr(R15, BigInt(DATA_BASE));
+    m.cpu.raiseInterrupt(0x20);
+  };
+
+  it('sti; nop with an interrupt pending: taken after the NOP, not before', () => {
+    const code = `
+      mov $1, %eax
+      sti
+      nop
+      after: mov $2, %ebx
+      hlt`;
+    const { m, log } = onBoth({ code, handlers: { 0x20: isr }, setup: pendingWhileMasked }, stops);
+    expect(log).toEqual([[StopReason.Halted, BigInt(addressOf(code, 'after') + 6), 3 + 5 + 2, 1n]]);
+    expect(q(m, DATA_BASE)).toBe(BigInt(addressOf(code, 'after')));
+  });
+
+  it('sti; hlt with an interrupt pending: the HLT completes, then the interrupt wakes it', () => {
+    const code = `
+      mov $1, %eax
+      sti
+      hlt
+      after: mov $2, %ebx
+      hlt`;
+    const { m, log } = onBoth({ code, handlers: { 0x20: isr }, setup: pendingWhileMasked }, stops);
+    const after = BigInt(addressOf(code, 'after'));
+    expect(log).toEqual([
+      [StopReason.Halted, after, 3, 0n],
+      [StopReason.Halted, after + 6n, 3 + 5 + 2, 1n],
+    ]);
+    expect(q(m, DATA_BASE)).toBe(after);
+  });
+
+  it('an interrupt pending while IF=0 does not stop a translated loop; STI in the loop takes it one instruction later', () => {
+    const code = `
+      mov $20, %ecx
+      top: add $1, %eax
+      cmp $10, %ecx
+      jne skip
+      sti
+      add $1, %ebx
+      skip: dec %ecx
+      jnz top
+      hlt`;
+    const { m } = onBoth({ code, handlers: { 0x20: isr }, setup: pendingWhileMasked });
+    expect(reg(m, R13)).toBe(1n);
+    expect(q(m, DATA_BASE)).toBe(BigInt(addressOf(code, 'skip')));
+    expect([reg(m, RAX), reg(m, RBX)]).toEqual([20n, 1n]);
+    expect(ranTranslated(addressOf(code, 'top'))).toBeGreaterThan(5);
+  });
+});
+
+describe('debugging hot code', () => {
+  const loop = `
+    mov $200, %ecx
+    xor %eax, %eax
+    mov $${DATA_BASE}, %rdi
+    top: add %ecx, %eax
+    store: mov %eax, (%rdi)
+    after: lea 1(%rax,%rcx), %rdx
+    decr: dec %ecx
+    back: jnz top
+    hlt`;
+  const top = addressOf(loop, 'top');
+  const store = addressOf(loop, 'store');
+  const after = addressOf(loop, 'after');
+
+  /** The translated machine after its loop ran hot, and an interpreter at the same count. */
+  function warm(): { jit: Machine; interp: Machine } {
+    blockRuns.clear();
+    const jit = build({ code: loop }, 1);
+    const interp = build({ code: loop }, 0);
+    expect(jit.cpu.run(300)).toBe(StopReason.BudgetExhausted);
+    expect(ranTranslated(top)).toBeGreaterThan(0);
+    interp.cpu.run(jit.cpu.instructionsRetired);
+    expect(state(jit)).toEqual(state(interp));
+    return { jit, interp };
+  }
+
+  function finish(jit: Machine, interp: Machine): void {
+    expect(jit.cpu.run(1_000_000)).toBe(StopReason.Halted);
+    expect(interp.cpu.run(1_000_000)).toBe(StopReason.Halted);
+    expect(state(jit)).toEqual(state(interp));
+    expect(reg(jit, RAX)).toBe(20100n);
+  }
+
+  it('a breakpoint inside the translated loop stops there, once per pass', () => {
+    const { jit, interp } = warm();
+    for (const m of [jit, interp]) m.cpu.addBreakpoint(BigInt(store));
+    for (let pass = 0; pass < 3; pass++) {
+      const before = jit.cpu.instructionsRetired;
+      for (const m of [jit, interp]) {
+        expect(m.cpu.run(1_000_000)).toBe(StopReason.Breakpoint);
+        expect(m.cpu.getRip()).toBe(BigInt(store));
+        expect(m.cpu.stopInfo.rip).toBe(BigInt(store));
+      }
+      expect(state(jit)).toEqual(state(interp));
+      if (pass > 0) expect(jit.cpu.instructionsRetired - before).toBe(5);
+      // At the breakpoint the ADD of this pass is done and its store is not.
+      const ecx = Number(reg(jit, RCX));
+      expect(reg(jit, RAX)).toBe(BigInt(((200 + ecx) * (200 - ecx + 1)) / 2));
+      expect(q(jit, DATA_BASE) & 0xffffffffn).toBe(reg(jit, RAX) - BigInt(ecx));
+    }
+    for (const m of [jit, interp]) m.cpu.removeBreakpoint(BigInt(store));
+    finish(jit, interp);
+  });
+
+  it('single-stepping through the translated loop stops after every instruction', () => {
+    const { jit, interp } = warm();
+    const order = [top, store, after, addressOf(loop, 'decr'), addressOf(loop, 'back')];
+    for (const m of [jit, interp]) m.cpu.singleStep = true;
+    for (let step = 0; step < 12; step++) {
+      const rip = Number(jit.cpu.getRip());
+      const before = jit.cpu.instructionsRetired;
+      for (const m of [jit, interp]) expect(m.cpu.run(1_000_000)).toBe(StopReason.SingleStep);
+      expect(jit.cpu.instructionsRetired).toBe(before + 1);
+      expect(Number(jit.cpu.getRip())).toBe(order[(order.indexOf(rip) + 1) % order.length]);
+      expect(state(jit)).toEqual(state(interp));
+    }
+    for (const m of [jit, interp]) m.cpu.singleStep = false;
+    finish(jit, interp);
+  });
+
+  it('a write watchpoint in the translated loop stops right after the writing instruction', () => {
+    const { jit, interp } = warm();
+    for (const m of [jit, interp]) m.cpu.addWatchpoint(BigInt(DATA_BASE), 4, 'write');
+    for (let pass = 0; pass < 3; pass++) {
+      for (const m of [jit, interp]) {
+        expect(m.cpu.run(1_000_000)).toBe(StopReason.Watchpoint);
+        expect(m.cpu.getRip()).toBe(BigInt(after));
+        expect(m.cpu.stopInfo.rip).toBe(BigInt(store));
+        expect(m.cpu.stopInfo.address).toBe(BigInt(DATA_BASE));
+        expect(m.cpu.stopInfo.watchKind).toBe('write');
+        expect(q(m, DATA_BASE) & 0xffffffffn).toBe(reg(m, RAX));
+      }
+      expect(state(jit)).toEqual(state(interp));
+    }
+    for (const m of [jit, interp]) m.cpu.removeWatchpoint(BigInt(DATA_BASE), 4, 'write');
+    finish(jit, interp);
+  });
+});
+
+/**
+ * Maps the 4 KiB page at `linear` to `phys` in the hierarchy at `cr3`, taking missing tables
+ * from `alloc` (fresh zeroed pages).
+ */
+function mapPage(m: Machine, linear: bigint, phys: number, alloc: () => number, cr3 = PML4): void {
+  let table = cr3;
+  for (const shift of [39n, 30n, 21n]) {
+    const slot = table + Number((linear >> shift) & 511n) * 8;
+    let entry = q(m, slot);
+    if ((entry & 1n) === 0n) {
+      entry = BigInt(alloc() | 3);
+      m.mem.view.setBigUint64(slot, entry, true);
+    }
+    if ((entry & 0x80n) !== 0n) throw new Error('mapPage: large page in the way');
+    table = Number(entry & 0xffffffffff000n);
+  }
+  m.mem.view.setBigUint64(table + Number((linear >> 12n) & 511n) * 8, BigInt(phys | 3), true);
+}
+
+function tableAllocator(from: number): () => number {
+  let next = from;
+  return () => {
+    const page = next;
+    next += 0x1000;
+    return page;
+  };
+}
+
+describe('one physical code page at several linear addresses', () => {
+  const HIGH = 0x7f0000100000n;
+  const code = `
+    start: mov $20, %ecx
+    top: lea top(%rip), %rax
+    dec %ecx
+    jnz top
+    call sub
+    back: jmp done
+    ud2
+    sub: mov (%rsp), %rbx
+    ret
+    done: lea start(%rip), %rsi
+    hlt`;
+  const offset = (label: string): bigint => BigInt(addressOf(code, label) - CODE_BASE);
+  const aliases = (m: Machine): void => {
+    const alloc = tableAllocator(0xc00000);
+    mapPage(m, HIGH, CODE_BASE, alloc);
+    mapPage(m, BigInt(SPARE), CODE_BASE, alloc);
+  };
+
+  /** Runs the code from each base in turn; logs what it saw there. */
+  const runFrom = (bases: bigint[]) => (m: Machine): unknown[] =>
+    bases.map((base) => {
+      m.cpu.setRip(base);
+      m.cpu.setGpr(RSP, 0x800000n);
+      return [m.cpu.run(1_000_000), m.cpu.getRip(), reg(m, RAX), reg(m, RBX), reg(m, RSI)];
+    });
+
+  for (const bases of [
+    [BigInt(CODE_BASE), HIGH, BigInt(SPARE), BigInt(CODE_BASE)],
+    [HIGH, BigInt(SPARE), BigInt(CODE_BASE), HIGH],
+  ]) {
+    it(`RIP-relative LEA, CALL and JMP use the executing address (order ${bases.map((b) => b.toString(16)).join(' → ')})`, () => {
+      const { log } = onBoth({ code, setup: aliases }, runFrom(bases));
+      expect(log).toEqual(
+        bases.map((base) => [StopReason.Halted, base + offset('done') + 8n, base + offset('top'), base + offset('back'), base]),
+      );
+      expect(ranTranslated(bases[0] + offset('top'))).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('remapping the code page under a running loop', () => {
+  /** The loop at SPARE; the copy at SPARE2 adds 100 instead of 1. */
+  const loop = (imm: number, remap: string): string => `
+    top: add $${imm}, %eax
+    cmp $5, %ecx
+    cmove %r11, %r8
+    ${remap}
+    dec %ecx
+    jnz top
+    hlt`;
+
+  function loadBoth(m: Machine, remap: string): void {
+    load(m, SPARE, assemble(loop(1, remap), SPARE));
+    load(m, SPARE2, assemble(loop(100, remap), SPARE));
+    m.cpu.setRip(BigInt(SPARE));
+    m.cpu.setGpr(RCX, 10n);
+  }
+
+  it('INVLPG after rewriting the PTE: the next fetch comes from the new physical page', () => {
+    const remap = 'mov %r8, (%r9)\ninvlpg (%r10)';
+    const setup = (m: Machine): void => {
+      loadBoth(m, remap);
+      m.cpu.setGpr(R8, BigInt(SPARE | 3));
+      m.cpu.setGpr(R9, BigInt(pteOf(SPARE)));
+      m.cpu.setGpr(R10, BigInt(SPARE));
+      m.cpu.setGpr(R11, BigInt(SPARE2 | 3));
+    };
+    const { m } = onBoth({ code: 'hlt', setup });
+    expect(reg(m, RAX)).toBe(6n + 4n * 100n);
+    expect(ranTranslated(SPARE)).toBeGreaterThan(0);
+  });
+
+  it('a CR3 reload to tables mapping the page elsewhere: the next fetch comes from the new physical page', () => {
+    const setup = (m: Machine): void => {
+      loadBoth(m, 'mov %r8, %cr3');
+      // A second hierarchy, equal to the first except for SPARE → SPARE2.
+      const second = 0xd00000;
+      for (const [from, to] of [[PML4, second], [PML4 + 0x1000, second + 0x1000], [PML4 + 0x2000, second + 0x2000], [PT0, second + 0x3000]]) {
+        m.mem.u8.copyWithin(to, from, from + 0x1000);
+      }
+      m.mem.view.setBigUint64(second, BigInt((second + 0x1000) | 3), true);
+      m.mem.view.setBigUint64(second + 0x1000, BigInt((second + 0x2000) | 3), true);
+      m.mem.view.setBigUint64(second + 0x2000, BigInt((second + 0x3000) | 3), true);
+      m.mem.view.setBigUint64(second + 0x3000 + (SPARE >>> 12) * 8, BigInt(SPARE2 | 3), true);
+      m.cpu.setGpr(R8, BigInt(PML4));
+      m.cpu.setGpr(R11, BigInt(second));
+    };
+    const { m } = onBoth({ code: 'hlt', setup });
+    expect(reg(m, RAX)).toBe(6n + 4n * 100n);
+    expect(m.cpu.getControl(3)).toBe(0xd00000n);
+    expect(ranTranslated(SPARE)).toBeGreaterThan(0);
+  });
+});

@@ -40,7 +40,7 @@ import {
 } from './long-mode-harness.js';
 
 /** How often each translated block (by linear start address) was entered. */
-const blockRuns = vi.hoisted(() => new Map<number, number>());
+const blockRuns = vi.hoisted(() => new Map<bigint, number>());
 
 vi.mock('../../cpu/jit/compile.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../cpu/jit/compile.js')>();
@@ -48,7 +48,7 @@ vi.mock('../../cpu/jit/compile.js', async (importOriginal) => {
     const block: JitBlock = real.compileBlock(lo, hi, insnAt);
     const fn = block.fn;
     if (fn === null) return block;
-    const at = (lo >>> 0) + (hi >>> 0) * 2 ** 32;
+    const at = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
     return new real.JitBlock(
       (c) => {
         blockRuns.set(at, (blockRuns.get(at) ?? 0) + 1);
@@ -63,7 +63,7 @@ vi.mock('../../cpu/jit/compile.js', async (importOriginal) => {
 
 /** Times the translated block starting at `linear` ran (since the last `blockRuns.clear()`). */
 function ranTranslated(linear: number | bigint): number {
-  return blockRuns.get(Number(linear)) ?? 0;
+  return blockRuns.get(BigInt.asUintN(64, BigInt(linear))) ?? 0;
 }
 
 const HANDLER = 0x180000;
@@ -86,8 +86,14 @@ function state(m: Machine): Record<string, unknown> {
 }
 
 interface Program {
-  /** Main code, assembled at CODE_BASE. */
+  /** Main code, assembled and started at `org` (default CODE_BASE). */
   code: string;
+  org?: number;
+  /**
+   * Threshold of the translated run (default 1). Near a page end the translator only takes
+   * instructions the interpreter already decoded, so tests there need 2.
+   */
+  jitThreshold?: number;
   /** Interrupt/exception handlers: vector → source assembled at HANDLER + 0x1000 * k. */
   handlers?: Record<number, string>;
   setup?: (m: Machine) => void;
@@ -95,7 +101,9 @@ interface Program {
 
 function build(p: Program, jitThreshold: number): Machine {
   const m = createMachine({ jitThreshold });
-  load(m, CODE_BASE, assemble(p.code));
+  const org = p.org ?? CODE_BASE;
+  load(m, org, assemble(p.code, org));
+  m.cpu.setRip(BigInt(org));
   let k = 0;
   for (const [vector, source] of Object.entries(p.handlers ?? {})) {
     const at = HANDLER + 0x1000 * k++;
@@ -112,7 +120,7 @@ function build(p: Program, jitThreshold: number): Machine {
  */
 function onBoth<T>(p: Program, drive: (m: Machine) => T = (m) => runUntilStop(m) as T): { m: Machine; log: T } {
   blockRuns.clear();
-  const jit = build(p, 1);
+  const jit = build(p, p.jitThreshold ?? 1);
   const jitLog = drive(jit);
   const seen = new Map(blockRuns);
   const interp = build(p, 0);
@@ -124,9 +132,9 @@ function onBoth<T>(p: Program, drive: (m: Machine) => T = (m) => runUntilStop(m)
   return { m: jit, log: jitLog };
 }
 
-/** The address of `label` in `source` assembled at CODE_BASE (the image ends with it as data). */
-function addressOf(source: string, label: string): number {
-  const image = assemble(`${source}\n.data\n.quad ${label}\n`);
+/** The address of `label` in `source` assembled at `org` (the image ends with it as data). */
+function addressOf(source: string, label: string, org = CODE_BASE): number {
+  const image = assemble(`${source}\n.data\n.quad ${label}\n`, org);
   return Number(new DataView(image.buffer, image.byteOffset + image.length - 8).getBigUint64(0, true));
 }
 
@@ -233,6 +241,43 @@ describe('self-modifying code', () => {
     expect(ranTranslated(addressOf(code, 'top'))).toBe(9);
   });
 
+  it('a store rewriting code in a 2 MiB page takes effect', () => {
+    const code = `
+      movl $2, p1+1(%rip)
+      p1: mov $1, %ebx
+      mov $10, %ecx
+      top: mov %ecx, p2+1(%rip)
+      p2: mov $0, %edx
+      add %edx, %eax
+      dec %ecx
+      jnz top
+      hlt`;
+    const org = 0x400000;
+    const { m } = onBoth({ code, org });
+    expect([reg(m, RBX), reg(m, RAX)]).toEqual([2n, 55n]);
+    expect(ranTranslated(org)).toBe(1);
+  });
+
+  it('a loop across a page boundary rewriting the second-page bytes of an instruction that straddles it', () => {
+    // Starts 10 bytes before the end of SPARE: the MOV EBX at `straddle` spans both pages.
+    const code = `
+      mov $10, %ecx
+      top: add $1, %eax
+      nop
+      nop
+      straddle: mov $1, %ebx
+      add %ebx, %edx
+      mov %cl, straddle+3(%rip)
+      dec %ecx
+      jnz top
+      hlt`;
+    const org = SPARE2 - 13;
+    expect(addressOf(code, 'straddle', org)).toBe(SPARE2 - 3);
+    const { m } = onBoth({ code, org, jitThreshold: 2 });
+    expect(reg(m, RDX)).toBe(10n + 54n * 0x10000n);
+    expect(ranTranslated(addressOf(code, 'top', org))).toBeGreaterThan(0);
+  });
+
   it('a device writing code during a block (port I/O handler) ends the block before the stale code runs', () => {
     const code = `
       out %al, $0x80
@@ -329,6 +374,44 @@ describe('faults inside a block', () => {
     expect(m.cpu.instructionsRetired).toBe(3 + 40 + 7 + 1);
     expect(ranTranslated(top)).toBeGreaterThan(0);
   });
+
+  for (const [what, org] of [
+    ['after a block that ends at the page end', SPARE2 - 8],
+    ['on an instruction straddling into it', SPARE2 - 6],
+  ] as const) {
+    it(`instruction fetch #PF from a not-present next page ${what}; the handler maps it in`, () => {
+      const code = `
+        mov $1, %eax
+        inc %ebx
+        nop
+        mov $2, %ecx
+        hlt`;
+      const handler = `
+        pop %r8
+        mov (%rsp), %r9
+        mov %cr2, %r10
+        orq $1, ${pteOf(SPARE2)}
+        iretq`;
+      // A first run with both pages present decodes the code; then the second page goes away.
+      const drive = (m: Machine): unknown[] => {
+        const first = m.cpu.run(1000);
+        m.mem.view.setBigUint64(pteOf(SPARE2), BigInt(SPARE2 | 2), true);
+        m.cpu.setControl(3, m.cpu.getControl(3));
+        m.cpu.setRip(BigInt(org));
+        m.cpu.interceptExceptions = true;
+        const held = [m.cpu.run(1000), m.cpu.stopInfo.vector, m.cpu.stopInfo.rip, m.cpu.stopInfo.address, m.cpu.instructionsRetired];
+        m.cpu.interceptExceptions = false;
+        return [first, held, m.cpu.run(1000)];
+      };
+      const { m, log } = onBoth({ code, org, handlers: { 14: handler }, jitThreshold: 2 }, drive);
+      const faultAt = org === SPARE2 - 8 ? SPARE2 : org + 5;
+      const done = 5 + (org === SPARE2 - 8 ? 3 : 1);
+      expect(log).toEqual([StopReason.Halted, [StopReason.Exception, 14, BigInt(faultAt), BigInt(SPARE2), done], StopReason.Halted]);
+      expect([reg(m, R8), reg(m, R9), reg(m, R10), reg(m, RCX)]).toEqual([0n, BigInt(faultAt), BigInt(SPARE2), 2n]);
+      expect(m.cpu.instructionsRetired).toBe(5 + 5 + 5);
+      expect(ranTranslated(org)).toBe(1);
+    });
+  }
 
   it('#DE from DIV (an interpreted instruction inside the block) and the retry', () => {
     const code = `
@@ -568,6 +651,42 @@ describe('interrupts', () => {
   });
 });
 
+describe('guest trap flag', () => {
+  it('POPF setting TF inside a translated loop traps after the next instruction, each instruction after that', () => {
+    const code = `
+      mov $${DATA_BASE}, %r15
+      mov $10, %ecx
+      top: add $1, %eax
+      cmp $5, %ecx
+      jne skip
+      pushf
+      orq $0x100, (%rsp)
+      popf
+      first: nop
+      second: nop
+      skip: dec %ecx
+      jnz top
+      hlt`;
+    // #DB: logs the RIP, counts, and clears TF in the frame after the third trap.
+    const handler = `
+      push %rax
+      mov 8(%rsp), %rax
+      mov %rax, (%r15)
+      add $8, %r15
+      inc %r13
+      cmp $3, %r13
+      jb 1f
+      andq $-257, 24(%rsp)
+      1: pop %rax
+      iretq`;
+    const { m } = onBoth({ code, handlers: { 1: handler } });
+    expect(reg(m, R13)).toBe(3n);
+    expect([0, 1, 2].map((k) => q(m, DATA_BASE + 8 * k))).toEqual(['second', 'skip'].map((l) => BigInt(addressOf(code, l))).concat([BigInt(addressOf(code, 'skip') + 2)]));
+    expect(reg(m, RAX)).toBe(10n);
+    expect(ranTranslated(addressOf(code, 'top'))).toBeGreaterThan(3);
+  });
+});
+
 describe('debugging hot code', () => {
   const loop = `
     mov $200, %ecx
@@ -688,6 +807,8 @@ function tableAllocator(from: number): () => number {
 
 describe('one physical code page at several linear addresses', () => {
   const HIGH = 0x7f0000100000n;
+  /** Higher half: both address words negative as int32. */
+  const KERNEL = 0xffff800080100000n;
   const code = `
     start: mov $20, %ecx
     top: lea top(%rip), %rax
@@ -704,6 +825,7 @@ describe('one physical code page at several linear addresses', () => {
   const aliases = (m: Machine): void => {
     const alloc = tableAllocator(0xc00000);
     mapPage(m, HIGH, CODE_BASE, alloc);
+    mapPage(m, KERNEL, CODE_BASE, alloc);
     mapPage(m, BigInt(SPARE), CODE_BASE, alloc);
   };
 
@@ -716,10 +838,11 @@ describe('one physical code page at several linear addresses', () => {
     });
 
   for (const bases of [
-    [BigInt(CODE_BASE), HIGH, BigInt(SPARE), BigInt(CODE_BASE)],
-    [HIGH, BigInt(SPARE), BigInt(CODE_BASE), HIGH],
+    [BigInt(CODE_BASE), HIGH, KERNEL, BigInt(SPARE), BigInt(CODE_BASE)],
+    [HIGH, BigInt(SPARE), KERNEL, BigInt(CODE_BASE), HIGH],
+    [KERNEL, BigInt(CODE_BASE), KERNEL],
   ]) {
-    it(`RIP-relative LEA, CALL and JMP use the executing address (order ${bases.map((b) => b.toString(16)).join(' → ')})`, () => {
+    it(`RIP-relative LEA, CALL and JMP use the executing address (${bases.map((b) => b.toString(16)).join(' → ')})`, () => {
       const { log } = onBoth({ code, setup: aliases }, runFrom(bases));
       expect(log).toEqual(
         bases.map((base) => [StopReason.Halted, base + offset('done') + 8n, base + offset('top'), base + offset('back'), base]),

@@ -905,3 +905,141 @@ describe('remapping the code page under a running loop', () => {
     expect(ranTranslated(SPARE)).toBeGreaterThan(0);
   });
 });
+
+describe('random code, translated and interpreted in lockstep', () => {
+  /** A small deterministic generator (numerical recipes LCG), one byte per call. */
+  function bytes(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s >>> 24;
+    };
+  }
+
+  /**
+   * Straight-line segments of flag-setting integer instructions (translated inline or through
+   * their handlers, on registers and on memory — some of it sharing a page with the code),
+   * each followed by every condition as SETcc, a CMOVcc and a Jcc: the conditions a block
+   * derives from the flags its own instructions left must match the interpreter's.
+   */
+  function flagProgram(seed: number, segments: number): string {
+    const rnd = bytes(seed);
+    const pick = <T,>(xs: readonly T[]): T => xs[rnd() % xs.length];
+    const r64 = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'r10', 'r11', 'r12'];
+    const r32 = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'r10d', 'r11d', 'r12d'];
+    const r16 = ['ax', 'bx', 'cx', 'dx', 'si', 'r10w', 'r11w', 'r12w'];
+    const r8 = ['al', 'bl', 'cl', 'dl', 'ah', 'bh', 'ch', 'dh'];
+    const word = (): bigint => BigInt((rnd() << 24) | (rnd() << 16) | (rnd() << 8) | rnd()) & 0xffffffffn;
+    const value = (): bigint =>
+      pick([0n, 0n, 1n, 2n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x8000000000000000n, 0x7fffffffffffffffn, 0xffffffffffffffffn, 0x100000000n, word(), (word() << 32n) | word(), BigInt(rnd())]);
+    const imm32 = (): number => pick([0, 0, 0, 1, -1, 0x7fffffff, -0x80000000, 0x80, -0x80, 0x7f, rnd(), Number(word()) | 0]);
+    const mem = (): string => `${pick([0, 4, 8, 12])}(${pick(['%r9', '%r8'])})`;
+    const alu = ['add', 'or', 'and', 'sub', 'xor', 'cmp', 'test', 'adc', 'sbb'];
+    const conds = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
+    /** A width suffix and a register of that width. */
+    const wide = (): [string, string] => (rnd() & 1 ? ['q', `%${pick(r64)}`] : ['l', `%${pick(r32)}`]);
+    const producers: (() => string)[] = [
+      () => { const [w, a] = wide(); const b = w === 'q' ? pick(r64) : pick(r32); return `${pick(alu)}${w} %${b}, ${a}`; },
+      () => { const [w, a] = wide(); return `${pick(alu)}${w} $${imm32()}, ${a}`; },
+      () => { const [w, a] = wide(); return `${pick(alu)}${w} ${mem()}, ${a}`; },
+      () => { const [w, a] = wide(); return `${pick(alu)}${w} ${a}, ${mem()}`; },
+      () => `${pick(alu)}${pick(['q', 'l'])} $${imm32()}, ${mem()}`,
+      () => { const [w, a] = wide(); return `${pick(['inc', 'dec', 'neg', 'not'])}${w} ${a}`; },
+      () => `${pick(['cmp', 'test', 'add', 'sub'])}b %${pick(r8.slice(0, 4))}, %${pick(r8)}`,
+      () => `${pick(['cmp', 'test'])}b $${rnd() - 128}, %${pick(r8)}`,
+      () => `cmpb $${rnd()}, ${mem()}`,
+      () => `${pick(['cmp', 'add', 'sub', 'test'])}w %${pick(r16)}, %${pick(r16)}`,
+      () => { const [w, a] = wide(); return `${pick(['shl', 'shr', 'sar', 'rol', 'ror'])}${w} $${1 + (rnd() % 31)}, ${a}`; },
+      () => { const [w, a] = wide(); const b = w === 'q' ? pick(r64) : pick(r32); return `imul${w} %${b}, ${a}`; },
+      () => `imull $${imm32()}, %${pick(r32)}, %${pick(r32)}`,
+      () => `btq $${rnd() % 64}, %${pick(r64)}`,
+      () => `lea 1(%${pick(r64)}), %${pick(r64)}`,
+      () => `mov %${pick(r32)}, %${pick(r32)}`,
+      () => pick(['stc', 'clc', 'cmc']),
+    ];
+    const out = [
+      'jmp start',
+      '.balign 16',
+      // Data on the code page: stores there take the handlers' slow path.
+      'onpage: .quad 0x0123456789abcdef, 0xfedcba9876543210',
+      'start:',
+      'lea onpage(%rip), %r8',
+      `mov $${DATA_BASE + 0x8000}, %r9`,
+    ];
+    for (let seg = 0; seg < segments; seg++) {
+      for (const r of ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'r10', 'r11', 'r12']) if (rnd() < 96) out.push(`movabs $${value()}, %${r}`);
+      const n = 1 + (rnd() % 3);
+      for (let k = 0; k < n; k++) out.push(pick(producers)());
+      const slot = DATA_BASE + seg * 32;
+      conds.forEach((cc, k) => out.push(`set${cc} ${slot + k}`));
+      out.push(`cmov${pick(conds)} %${pick(r64)}, %${pick(r64)}`);
+      out.push(`cmov${pick(conds)} %${pick(r32)}, %${pick(r32)}`);
+      out.push(`j${pick(conds)} 1f`, 'inc %r15', '1:');
+    }
+    out.push('hlt');
+    return out.join('\n');
+  }
+
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    it(`flag producers and consumers inside blocks (seed ${seed})`, () => {
+      const code = flagProgram(seed, 200);
+      const setup = (m: Machine): void => {
+        const rnd = bytes(seed * 77);
+        for (let k = 0; k < 32; k++) m.mem.u8[DATA_BASE + 0x8000 + k] = rnd();
+      };
+      const drive = (m: Machine): unknown => [
+        runUntilStop(m),
+        Buffer.from(m.mem.u8.subarray(DATA_BASE, DATA_BASE + 200 * 32)).toString('hex'),
+        Buffer.from(m.mem.u8.subarray(DATA_BASE + 0x8000, DATA_BASE + 0x8020)).toString('hex'),
+        Buffer.from(m.mem.u8.subarray(CODE_BASE, CODE_BASE + 64)).toString('hex'),
+      ];
+      const { log } = onBoth({ code, setup }, drive);
+      expect((log as unknown[])[0]).toBe(StopReason.Halted);
+      expect([...blockRuns.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(200);
+    });
+  }
+
+  it('random bytes: every stop, register file and all of memory agree', () => {
+    const rnd = bytes(0x5eed);
+    blockRuns.clear();
+    const [jit, interp] = [createMachine({ jitThreshold: 1 }), createMachine({ jitThreshold: 0 })];
+    let executed = 0;
+    for (let program = 0; program < 200; program++) {
+      const code = new Uint8Array(256);
+      for (let k = 0; k < code.length; k++) code[k] = rnd();
+      const regs = Array.from({ length: 6 }, () => BigInt(DATA_BASE + rnd() * 64));
+      for (const m of [jit, interp]) {
+        load(m, CODE_BASE, code);
+        [RAX, RBX, RCX, RDX, RSI, 7].forEach((r, k) => m.cpu.setGpr(r, regs[k]));
+        m.cpu.setGpr(RSP, BigInt((16 << 20) - 0x1000));
+        m.cpu.setRflags(0x2);
+        m.cpu.setRip(BigInt(CODE_BASE));
+        m.cpu.interceptExceptions = true;
+      }
+      for (let step = 0; step < 40; step++) {
+        const before = jit.cpu.instructionsRetired;
+        const stop = jit.cpu.run(2000);
+        // The interpreter runs to the same count: exactly, or one more to reach the same stop.
+        const lag = jit.cpu.instructionsRetired - interp.cpu.instructionsRetired;
+        const interpStop = interp.cpu.run(stop === StopReason.BudgetExhausted ? lag : lag + 1);
+        expect([program, step, interpStop]).toEqual([program, step, stop]);
+        expect(state(jit)).toEqual(state(interp));
+        expect(jit.cpu.stopInfo).toEqual(interp.cpu.stopInfo);
+        executed += jit.cpu.instructionsRetired - before;
+        if (stop === StopReason.Exception) {
+          for (const m of [jit, interp]) {
+            m.cpu.discardPendingException();
+            m.cpu.setRip(m.cpu.stopInfo.rip + 1n);
+          }
+        } else if (stop === StopReason.Halted || stop === StopReason.BudgetExhausted || stop === StopReason.Requested) {
+          for (const m of [jit, interp]) m.cpu.setRip(m.cpu.getRip() + 1n);
+        } else break;
+        const rip = Number(jit.cpu.getRip());
+        if (rip < CODE_BASE || rip >= CODE_BASE + code.length) break;
+      }
+      expect(Buffer.compare(jit.mem.u8, interp.mem.u8)).toBe(0);
+    }
+    expect(executed).toBeGreaterThan(1000);
+    expect([...blockRuns.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(1000);
+  });
+});

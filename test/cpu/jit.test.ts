@@ -413,6 +413,45 @@ describe('faults inside a block', () => {
     });
   }
 
+  it('#PF after an interpreted instruction earlier in the same block counts both', () => {
+    const code = `
+      mov $1, %eax
+      bswap %eax
+      adc $2, %ebx
+      mov $3, %edx
+      fault: mov (%rcx), %rsi
+      hlt`;
+    const setup = (m: Machine): void => {
+      m.cpu.setGpr(RCX, 0x18n);
+      m.mem.view.setBigUint64(DATA_BASE, 0x77n, true);
+    };
+    const { m } = onBoth({ code, handlers: { 14: pfFixRcx }, setup });
+    expect([reg(m, R9), reg(m, R10), reg(m, RAX), reg(m, RBX), reg(m, RDX), reg(m, RSI)]).toEqual([
+      BigInt(addressOf(code, 'fault')), 0x18n, 0x01000000n, 2n, 3n, 0x77n,
+    ]);
+    expect(m.cpu.instructionsRetired).toBe(4 + 5 + 2);
+    expect(ranTranslated(CODE_BASE)).toBe(1);
+  });
+
+  it('a store to a host read-only page in a hot loop stops the run at that store (HostFault)', () => {
+    const code = `
+      mov $${SPARE - 16}, %rdi
+      mov $8, %ecx
+      top: mov %ecx, (%rdi)
+      add $4, %rdi
+      dec %ecx
+      jnz top
+      hlt`;
+    const setup = (m: Machine): void => m.mem.protectReadOnly(SPARE, SPARE + 0x1000);
+    const drive = (m: Machine): unknown[] => [m.cpu.run(1000), m.cpu.stopInfo.address, m.cpu.stopInfo.rip];
+    const { m, log } = onBoth({ code, setup }, drive);
+    const top = BigInt(addressOf(code, 'top'));
+    expect(log).toEqual([StopReason.HostFault, BigInt(SPARE), top]);
+    expect([m.cpu.getRip(), reg(m, RCX), m.cpu.instructionsRetired]).toEqual([top, 4n, 2 + 4 * 4]);
+    expect(m.mem.view.getUint32(SPARE, true)).toBe(0);
+    expect(ranTranslated(top)).toBeGreaterThan(0);
+  });
+
   it('#DE from DIV (an interpreted instruction inside the block) and the retry', () => {
     const code = `
       mov $100, %eax
@@ -485,33 +524,42 @@ describe('budgets and counting', () => {
     jnz top
     hlt`;
 
-  it('a self-looping block stopped by the budget resumes exactly (state equals the interpreter at the same count)', () => {
-    blockRuns.clear();
-    const jit = build({ code: loop }, 1);
-    const interp = build({ code: loop }, 0);
-    let slices = 0;
-    for (;;) {
-      const before = jit.cpu.instructionsRetired;
-      const stop = jit.cpu.run(7);
-      const done = jit.cpu.instructionsRetired - before;
-      if (stop !== StopReason.BudgetExhausted) {
-        expect(stop).toBe(StopReason.Halted);
-        break;
+  // The same loop with an instruction that runs through its interpreter handler (ADC).
+  const mixed = loop.replace('dec %ecx', 'adc $0, %edx\n    dec %ecx');
+
+  for (const [what, code, body] of [
+    ['translated instructions only', loop, 4],
+    ['an interpreted instruction in the body', mixed, 5],
+  ] as const) {
+    it(`a self-looping block stopped by the budget resumes exactly (${what})`, () => {
+      blockRuns.clear();
+      const jit = build({ code }, 1);
+      const interp = build({ code }, 0);
+      let slices = 0;
+      for (;;) {
+        const before = jit.cpu.instructionsRetired;
+        const stop = jit.cpu.run(7);
+        const done = jit.cpu.instructionsRetired - before;
+        if (stop !== StopReason.BudgetExhausted) {
+          expect(stop).toBe(StopReason.Halted);
+          break;
+        }
+        slices++;
+        // The block checks the budget once per pass: it ends less than one pass past it.
+        expect(done).toBeGreaterThanOrEqual(7);
+        expect(done).toBeLessThan(7 + body);
+        // The interpreter stops exactly at the budget: bring it to the same count, compare.
+        expect(interp.cpu.run(jit.cpu.instructionsRetired - interp.cpu.instructionsRetired)).toBe(StopReason.BudgetExhausted);
+        expect(state(jit)).toEqual(state(interp));
       }
-      slices++;
-      // The block checks the budget once per pass: it ends at most one pass (4) past it.
-      expect(done).toBeGreaterThanOrEqual(7);
-      expect(done).toBeLessThan(7 + 4);
-      expect(interp.cpu.run(jit.cpu.instructionsRetired - interp.cpu.instructionsRetired)).toBe(StopReason.BudgetExhausted);
+      expect(interp.cpu.run(1_000_000)).toBe(StopReason.Halted);
       expect(state(jit)).toEqual(state(interp));
-    }
-    expect(interp.cpu.run(1_000_000)).toBe(StopReason.Halted);
-    expect(state(jit)).toEqual(state(interp));
-    expect(slices).toBeGreaterThan(400);
-    expect(reg(jit, RAX)).toBe(500500n);
-    expect(jit.cpu.instructionsRetired).toBe(3 + 4000 + 1);
-    expect(ranTranslated(addressOf(loop, 'top'))).toBeGreaterThan(400);
-  });
+      expect(slices).toBeGreaterThan(400);
+      expect(reg(jit, RAX)).toBe(500500n);
+      expect(jit.cpu.instructionsRetired).toBe(3 + 1000 * body + 1);
+      expect(ranTranslated(addressOf(code, 'top'))).toBeGreaterThan(400);
+    });
+  }
 
   it('counts the same in one run as the interpreter', () => {
     const { m } = onBoth({ code: loop });
@@ -562,6 +610,36 @@ describe('interrupts', () => {
     const after = BigInt(addressOf(code, 'after'));
     expect(Array.from({ length: 5 }, (_, k) => q(m, DATA_BASE + 8 * k))).toEqual([after, after, after, after, after]);
     expect([reg(m, RAX), reg(m, RBX)]).toEqual([50n, 1275n]);
+    expect(ranTranslated(addressOf(code, 'top'))).toBeGreaterThan(0);
+  });
+
+  it('requestStop from a port handler inside a translated loop ends the run right after the OUT', () => {
+    const code = `
+      mov $30, %ecx
+      top: add $1, %eax
+      out %al, $0x80
+      after: add %eax, %ebx
+      dec %ecx
+      jnz top
+      hlt`;
+    const setup = (m: Machine): void => {
+      m.io.onOut = (_port, _size, value) => {
+        if (value % 7 === 0) m.cpu.requestStop();
+      };
+    };
+    const drive = (m: Machine): unknown[] => {
+      const log: unknown[] = [];
+      for (let s = m.cpu.run(1_000_000); ; s = m.cpu.run(1_000_000)) {
+        log.push([s, m.cpu.getRip(), m.cpu.instructionsRetired]);
+        if (s !== StopReason.Requested) return log;
+      }
+    };
+    const { log } = onBoth({ code, setup }, drive);
+    const after = BigInt(addressOf(code, 'after'));
+    expect(log).toEqual([
+      ...[7, 14, 21, 28].map((n) => [StopReason.Requested, after, 1 + 5 * (n - 1) + 2]),
+      [StopReason.Halted, after + 7n, 1 + 5 * 30 + 1],
+    ]);
     expect(ranTranslated(addressOf(code, 'top'))).toBeGreaterThan(0);
   });
 
@@ -720,6 +798,19 @@ describe('debugging hot code', () => {
     expect(state(jit)).toEqual(state(interp));
     expect(reg(jit, RAX)).toBe(20100n);
   }
+
+  it('code the debugger patches (writeLinear) in the translated loop runs in its new form', () => {
+    const { jit, interp } = warm();
+    // ADD ECX, EAX (01 c8) becomes SUB ECX, EAX (29 c8).
+    for (const m of [jit, interp]) expect(m.cpu.writeLinear(BigInt(top), new Uint8Array([0x29]))).toBe(true);
+    const ecx = reg(jit, RCX);
+    const eax = reg(jit, RAX);
+    for (const m of [jit, interp]) expect(m.cpu.run(1_000_000)).toBe(StopReason.Halted);
+    expect(state(jit)).toEqual(state(interp));
+    // The passes still to run (ECX down to 1) now subtract.
+    const rest = (ecx * (ecx + 1n)) / 2n;
+    expect(reg(jit, RAX)).toBe((eax - rest) & 0xffffffffn);
+  });
 
   it('a breakpoint inside the translated loop stops there, once per pass', () => {
     const { jit, interp } = warm();

@@ -765,6 +765,53 @@ describe('guest trap flag', () => {
   });
 });
 
+describe('privilege changes', () => {
+  it('a block translated at CPL 0 that reads a supervisor page faults when user code runs it (SYSRET/SYSCALL loop)', () => {
+    const USER_STACK = 0x1e0000;
+    const code = `
+      mov $${USER_STACK + 0xff0}, %rsp
+      mov $${SPARE}, %r15
+      lea resume(%rip), %r14
+      mov $20, %r12d
+      round: call f
+      lea user(%rip), %rcx
+      mov $2, %r11
+      sysretq
+      user: call f
+      syscall
+      kernel: dec %r12d
+      jnz round
+      hlt
+      f: mov (%r15), %rax
+      add %rax, %rbx
+      resume: ret`;
+    // #PF: error code to R8, count in R13, resume at the RET of f (skipping the ADD).
+    const handler = `
+      pop %r8
+      mov %r14, (%rsp)
+      inc %r13
+      iretq`;
+    const setup = (m: Machine): void => {
+      const v = m.mem.view;
+      m.cpu.setMsr(0xc0000080, 0x501n);
+      m.cpu.setMsr(0xc0000081, (0x20n << 48n) | (0x08n << 32n));
+      m.cpu.setMsr(0xc0000082, BigInt(addressOf(code, 'kernel')));
+      m.cpu.setMsr(0xc0000084, 0n);
+      // User access to the code and the stack page; SPARE stays supervisor-only. Exception
+      // delivery from CPL 3 reads the IDT, GDT and TSS and pushes on the RSP0 stack with CPL 3
+      // permissions here (not as implicit supervisor accesses), so those pages are user too.
+      const userPages = [CODE_BASE, USER_STACK, 0x1000, 0x9000, 0xb000, 0xf000];
+      for (const e of [PML4, PML4 + 0x1000, PML4 + 0x2000, ...userPages.map(pteOf)]) v.setUint32(e, v.getUint32(e, true) | 4, true);
+      v.setBigUint64(SPARE, 3n, true);
+    };
+    const { m, log } = onBoth({ code, handlers: { 14: handler }, setup });
+    expect(log).toBe(StopReason.Halted);
+    expect([reg(m, R13), reg(m, R8), reg(m, RBX)]).toEqual([20n, 5n, 60n]);
+    expect(m.cpu.getSegment(1).selector).toBe(0x08);
+    expect(ranTranslated(addressOf(code, 'f'))).toBeGreaterThan(0);
+  });
+});
+
 describe('debugging hot code', () => {
   const loop = `
     mov $200, %ecx

@@ -692,6 +692,7 @@ describe('interrupts', () => {
     const { m, log } = onBoth({ code, handlers: { 0x20: isr }, setup: pendingWhileMasked }, stops);
     expect(log).toEqual([[StopReason.Halted, BigInt(addressOf(code, 'after') + 6), 3 + 5 + 2, 1n]]);
     expect(q(m, DATA_BASE)).toBe(BigInt(addressOf(code, 'after')));
+    expect(ranTranslated(CODE_BASE)).toBe(1);
   });
 
   it('sti; hlt with an interrupt pending: the HLT completes, then the interrupt wakes it', () => {
@@ -708,6 +709,7 @@ describe('interrupts', () => {
       [StopReason.Halted, after + 6n, 3 + 5 + 2, 1n],
     ]);
     expect(q(m, DATA_BASE)).toBe(after);
+    expect(ranTranslated(CODE_BASE)).toBe(1);
   });
 
   it('an interrupt pending while IF=0 does not stop a translated loop; STI in the loop takes it one instruction later', () => {

@@ -1,9 +1,10 @@
 /**
  * Real gcc-compiled freestanding C (integer, 128-bit, division, SSE float/double, memcpy/memset
- * loops, a sort, a CRC) run on the CPU at -O0, -O2 and -Os; results checked against JS.
+ * loops, a sort, a CRC) run on the CPU at -O0, -O2 and -Os; results checked against JS, on each
+ * execution tier (the translated ones must also retire as many instructions as the interpreter).
  */
 import { describe, expect, it } from 'vitest';
-import { CODE_BASE, compileC, createMachine, DATA_BASE, load, RAX, runUntilStop, StopReason } from './long-mode-harness.js';
+import { CODE_BASE, compileC, CPU_TIERS, createMachine, DATA_BASE, load, RAX, runUntilStop, StopReason } from './long-mode-harness.js';
 
 const program = `
 typedef unsigned long u64;
@@ -134,19 +135,28 @@ function expected(): bigint[] {
   ];
 }
 
+/** Runs the program built with `opt` on a CPU with `jitThreshold`. */
+function runProgram(opt: string, jitThreshold: number | undefined) {
+  const { image, entry } = compileC(program, [opt]);
+  const m = createMachine({ jitThreshold });
+  load(m, CODE_BASE, image);
+  m.cpu.setRip(BigInt(entry));
+  const stop = runUntilStop(m, 50_000_000);
+  const got: bigint[] = [];
+  for (let k = 0; k < 14; k++) got.push(m.mem.view.getBigUint64(DATA_BASE + k * 8, true));
+  return { stop, rax: m.cpu.getGpr(RAX), got, retired: m.cpu.instructionsRetired };
+}
+
 describe('gcc-compiled freestanding C', () => {
-  for (const opt of ['-O0', '-O2', '-Os']) {
-    it(`computes the same results as JS at ${opt}`, () => {
-      const { image, entry } = compileC(program, [opt]);
-      const m = createMachine();
-      load(m, CODE_BASE, image);
-      m.cpu.setRip(BigInt(entry));
-      const stop = runUntilStop(m, 50_000_000);
-      expect(stop).toBe(StopReason.Halted);
-      expect(m.cpu.getGpr(RAX)).toBe(42n);
-      const got: bigint[] = [];
-      for (let k = 0; k < 14; k++) got.push(m.mem.view.getBigUint64(DATA_BASE + k * 8, true));
-      expect(got).toEqual(expected());
-    });
+  for (const tier of CPU_TIERS) {
+    for (const opt of ['-O0', '-O2', '-Os']) {
+      it(`computes the same results as JS at ${opt} (${tier.name})`, () => {
+        const r = runProgram(opt, tier.jitThreshold);
+        expect(r.stop).toBe(StopReason.Halted);
+        expect(r.rax).toBe(42n);
+        expect(r.got).toEqual(expected());
+        if (tier.jitThreshold !== 0) expect(r.retired).toBe(runProgram(opt, 0).retired);
+      });
+    }
   }
 });

@@ -72,6 +72,16 @@ export interface MachineOptions {
   jitThreshold?: number;
 }
 
+/**
+ * The CPU's execution tiers, for tests that run the same guest code on each: interpreter only,
+ * every block translated on first execution, and the default threshold.
+ */
+export const CPU_TIERS: readonly { name: string; jitThreshold: number | undefined }[] = [
+  { name: 'interpreter', jitThreshold: 0 },
+  { name: 'JIT from the first execution', jitThreshold: 1 },
+  { name: 'default JIT threshold', jitThreshold: undefined },
+];
+
 function put64(mem: GuestMemory, addr: number, lo: number, hi: number): void {
   mem.view.setUint32(addr, lo >>> 0, true);
   mem.view.setUint32(addr + 4, hi >>> 0, true);

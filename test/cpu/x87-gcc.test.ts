@@ -1,5 +1,5 @@
 /**
- * gcc-built `long double` code at -O2, run on our Cpu and natively: series sums, products,
+ * gcc-built `long double` code at -O2, run on our Cpu (on each execution tier) and natively: series sums, products,
  * square roots, conversions and a decimal formatter writing into memory, compared byte for byte.
  */
 import { execFileSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CODE_BASE, compileC, createMachine, load, RAX, runUntilStop, StopReason } from './long-mode-harness.js';
+import { CODE_BASE, compileC, CPU_TIERS, createMachine, load, RAX, runUntilStop, StopReason } from './long-mode-harness.js';
 
 const OUT_SIZE = 1024;
 
@@ -111,18 +111,21 @@ function native(): Uint8Array {
 }
 
 describe('gcc long double code', () => {
-  it('computes the same bytes on our Cpu as on the host at -O2', () => {
-    const { image, entry } = compileC(`${COMPUTE}\nlong main(void) { compute(); return (long)out; }\n`, FLAGS);
-    const m = createMachine();
-    load(m, CODE_BASE, image);
-    m.cpu.setRip(BigInt(entry));
-    expect(runUntilStop(m, 50_000_000)).toBe(StopReason.Halted);
-    const at = Number(m.cpu.getGpr(RAX));
-    const ours = m.mem.u8.slice(at, at + OUT_SIZE);
-    const host = native();
-    expect(host.length).toBe(OUT_SIZE);
-    // The formatted digits are readable in a failure message; the rest compares as hex.
-    expect(Buffer.from(ours).toString('latin1')).toBe(Buffer.from(host).toString('latin1'));
-    expect(ours.some((b) => b !== 0)).toBe(true);
-  });
+  let host: Uint8Array | undefined;
+  for (const tier of CPU_TIERS) {
+    it(`computes the same bytes on our Cpu as on the host at -O2 (${tier.name})`, () => {
+      const { image, entry } = compileC(`${COMPUTE}\nlong main(void) { compute(); return (long)out; }\n`, FLAGS);
+      const m = createMachine({ jitThreshold: tier.jitThreshold });
+      load(m, CODE_BASE, image);
+      m.cpu.setRip(BigInt(entry));
+      expect(runUntilStop(m, 50_000_000)).toBe(StopReason.Halted);
+      const at = Number(m.cpu.getGpr(RAX));
+      const ours = m.mem.u8.slice(at, at + OUT_SIZE);
+      host ??= native();
+      expect(host.length).toBe(OUT_SIZE);
+      // The formatted digits are readable in a failure message; the rest compares as hex.
+      expect(Buffer.from(ours).toString('latin1')).toBe(Buffer.from(host).toString('latin1'));
+      expect(ours.some((b) => b !== 0)).toBe(true);
+    });
+  }
 });

@@ -4,7 +4,7 @@
  * (x87-native.test.ts compares every form with the host.)
  */
 import { describe, expect, it } from 'vitest';
-import { CODE_BASE, compileC, createMachine, DATA_BASE, load, RAX, RBX, RCX, RDX, runAsm, runUntilStop, setGate, StopReason, type Machine } from './long-mode-harness.js';
+import { CODE_BASE, compileC, CPU_TIERS, createMachine, DATA_BASE, load, RAX, RBX, RCX, RDX, runAsm, runUntilStop, setGate, StopReason, type Machine } from './long-mode-harness.js';
 
 const D = DATA_BASE;
 
@@ -65,27 +65,29 @@ describe('x87', () => {
     expect(m.mem.view.getBigUint64(D, true) >> 51n).toBe(0x1fffn);
   });
 
-  it('runs gcc long double code at -O2', () => {
-    const { image, entry } = compileC(
-      `
-      volatile long double in[4] = { 1.5L, -2.25L, 1024.0L, 3.0L };
-      int main(void) {
-        long double s = 0, p = 1;
-        for (int i = 0; i < 4; i++) { s += in[i]; p *= in[i]; }
-        long long q = (long long)(p / 3);
-        volatile double d = (double)s;
-        return (int)(s * 4) * 1000 + (int)q + (d > 300 ? 7 : 0) * 1000000;
-      }`,
-      ['-O2'],
-    );
-    const m = createMachine();
-    load(m, CODE_BASE, image);
-    m.cpu.setRip(BigInt(entry));
-    expect(runUntilStop(m)).toBe(StopReason.Halted);
-    const s = 1.5 - 2.25 + 1024 + 3;
-    const p = 1.5 * -2.25 * 1024 * 3;
-    expect(Number(BigInt.asIntN(32, m.cpu.getGpr(RAX)))).toBe(Math.trunc(s * 4) * 1000 + Math.trunc(p / 3) + 7000000);
-  });
+  for (const tier of CPU_TIERS) {
+    it(`runs gcc long double code at -O2 (${tier.name})`, () => {
+      const { image, entry } = compileC(
+        `
+        volatile long double in[4] = { 1.5L, -2.25L, 1024.0L, 3.0L };
+        int main(void) {
+          long double s = 0, p = 1;
+          for (int i = 0; i < 4; i++) { s += in[i]; p *= in[i]; }
+          long long q = (long long)(p / 3);
+          volatile double d = (double)s;
+          return (int)(s * 4) * 1000 + (int)q + (d > 300 ? 7 : 0) * 1000000;
+        }`,
+        ['-O2'],
+      );
+      const m = createMachine({ jitThreshold: tier.jitThreshold });
+      load(m, CODE_BASE, image);
+      m.cpu.setRip(BigInt(entry));
+      expect(runUntilStop(m)).toBe(StopReason.Halted);
+      const s = 1.5 - 2.25 + 1024 + 3;
+      const p = 1.5 * -2.25 * 1024 * 3;
+      expect(Number(BigInt.asIntN(32, m.cpu.getGpr(RAX)))).toBe(Math.trunc(s * 4) * 1000 + Math.trunc(p / 3) + 7000000);
+    });
+  }
 
   it('keeps 64-bit significands and rounds to FCW.PC', () => {
     const m = run(

@@ -7,7 +7,7 @@ import { decode, type CodeSource } from './decoder.js';
 import { deliverException, TRIPLE_FAULT } from './exceptions.js';
 import { DB, FAULT, GP, hasErrorCode, NP, PF_VEC, SS_VEC, STOP } from './fault.js';
 import { fxrstorImage, fxsaveImage } from './fxsave.js';
-import { BASE_RIP, type Insn } from './insn.js';
+import { BASE_RIP, SEG_SS, type Insn } from './insn.js';
 import {
   StopReason,
   type CpuOptions,
@@ -415,12 +415,22 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   /** Computes the effective (linear) address of i's memory operand into eaLo/eaHi. */
   ea(i: Insn): void {
     this.eaOffset(i);
-    if (i.seg >= 4) {
-      const lo = this.eaLo;
-      const s = (lo >>> 0) + (this.segBase[i.seg << 1] >>> 0);
-      this.eaHi = (this.eaHi + this.segBase[(i.seg << 1) + 1] + (s > 0xffffffff ? 1 : 0)) | 0;
-      this.eaLo = s | 0;
+    if (i.seg >= 0) this.applySegment(i.seg);
+  }
+
+  /**
+   * The part of the segment that matters in 64-bit mode: FS/GS add their base; an SS operand at
+   * a non-canonical address is #SS(0) (the MMU would raise #GP(0) for it).
+   */
+  private applySegment(seg: number): void {
+    if (seg === SEG_SS) {
+      this.stackCanonical(this.eaHi);
+      return;
     }
+    const lo = this.eaLo;
+    const s = (lo >>> 0) + (this.segBase[seg << 1] >>> 0);
+    this.eaHi = (this.eaHi + this.segBase[(seg << 1) + 1] + (s > 0xffffffff ? 1 : 0)) | 0;
+    this.eaLo = s | 0;
   }
 
   /** The effective address without the segment base (what LEA computes). */
@@ -462,14 +472,9 @@ export class Cpu extends Mmu implements Processor, CodeSource {
 
   /** Sets eaLo/eaHi to an absolute offset plus the override segment base (MOV moffs, XLAT…). */
   eaAbsolute(i: Insn, lo: number, hi: number): void {
-    if (i.asize === 4) hi = 0;
-    if (i.seg >= 4) {
-      const s = (lo >>> 0) + (this.segBase[i.seg << 1] >>> 0);
-      hi = (hi + this.segBase[(i.seg << 1) + 1] + (s > 0xffffffff ? 1 : 0)) | 0;
-      lo = s | 0;
-    }
     this.eaLo = lo;
-    this.eaHi = hi;
+    this.eaHi = i.asize === 4 ? 0 : hi;
+    if (i.seg >= 0) this.applySegment(i.seg);
   }
 
   /** Adds a byte offset to the effective address (for multi-part memory operands). */
@@ -532,7 +537,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   }
 
   /** A stack access at a non-canonical address is #SS(0), not #GP. */
-  private stackCanonical(hi: number): void {
+  stackCanonical(hi: number): void {
     const t = hi >> 15;
     if (t !== 0 && t !== -1) this.raise(SS_VEC, 0);
   }
@@ -607,7 +612,9 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   /** Reads the value at RSP + k*8 without popping (for multi-slot pops that must not half-complete). */
   peek64(k: number): number {
     const lo = (this.r[8] + k * 8) | 0;
-    return this.read64(lo, (lo >>> 0) < (this.r[8] >>> 0) ? this.r[9] + 1 : this.r[9]);
+    const hi = (lo >>> 0) < (this.r[8] >>> 0) ? this.r[9] + 1 : this.r[9];
+    this.stackCanonical(hi);
+    return this.read64(lo, hi);
   }
 
   /** Sets RIP to next-instruction + rel (sign-extended 32), with the 64-bit carry. */

@@ -136,6 +136,7 @@ function stackSlot(cpu: Cpu, size: number, k: number): number {
   const spLo = cpu.r[8];
   const aLo = (spLo + k * size) | 0;
   const aHi = (aLo >>> 0) < (spLo >>> 0) ? cpu.r[9] + 1 : cpu.r[9];
+  cpu.stackCanonical(aHi);
   const v = cpu.readSized(size, aLo, aHi);
   if (size !== 8) cpu.rhi = 0;
   return v;

@@ -130,6 +130,37 @@ describe('exception delivery', () => {
     expect(frame(m, 1)).toBe(BigInt(CODE_BASE + 13));
   });
 
+  it('picks #SS(0) or #GP(0) for a non-canonical memory operand by its segment', () => {
+    // RBX, RBP, RSP (through RCX for the stack itself), R12, R13 all hold the same non-canonical value.
+    const setup = 'mov $0x0000800000000000, %rax\nmov %rax, %rbx\nmov %rax, %rbp\nmov %rax, %r12\nmov %rax, %r13\n';
+    const cases: [string, number][] = [
+      ['mov (%rbx), %ecx', 13],
+      ['mov 8(%rbp), %ecx', 12],
+      ['mov %rax, %rsp\nmov 16(%rsp), %ecx', 12],
+      ['mov %rax, %rsp\nmov %ecx, (%rsp)', 12],
+      ['mov (%rbx,%rbp), %ecx', 13],
+      ['mov (%rbp,%rbx), %ecx', 12],
+      ['mov (%r12), %ecx', 13],
+      ['mov 8(%r13), %ecx', 13],
+      ['mov %ss:(%rbx), %ecx', 12],
+      ['mov %ds:8(%rbp), %ecx', 13],
+      ['mov %fs:8(%rbp), %ecx', 13],
+      ['addl $1, 8(%rbp)', 12],
+      ['lea 8(%rbp), %rcx\nud2', 6],
+      ['mov %rax, %rsp\nret', 12],
+      ['leave', 12],
+      ['mov %rax, %rsp\niretq', 12],
+    ];
+    for (const [code, vector] of cases) {
+      const m = createMachine();
+      load(m, CODE_BASE, assemble(setup + code + '\n'));
+      m.cpu.interceptExceptions = true;
+      expect(runUntilStop(m), code).toBe(StopReason.Exception);
+      expect(m.cpu.stopInfo.vector, code).toBe(vector);
+      if (vector !== 6) expect(m.cpu.stopInfo.errorCode, code).toBe(0);
+    }
+  });
+
   it('returns with IRETQ and resumes after INT3 (a trap)', () => {
     const m = createMachine();
     load(m, CODE_BASE, assemble('mov $1, %eax\nint3\nadd $10, %eax\nint $0x40\nadd $100, %eax\nhlt\n'));

@@ -268,9 +268,10 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     this.checkAt = -1;
   }
 
-  /** Called after anything that may change TF or IF. */
+  /** Called after anything that may change TF, IF or AC (or the CPL, with RFLAGS). */
   flagsChanged(): void {
     this.updateAttention();
+    this.updateAlignCheck();
   }
 
   /** HLT: stop after this instruction. */
@@ -640,9 +641,9 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     if ((selector & 4) !== 0 || idx + 7 > this.gdtLimit) this.raise(GP, (selector & ~3) + ext);
     const lo = (this.gdtBaseLo + idx) | 0;
     const hi = (lo >>> 0) < (this.gdtBaseLo >>> 0) ? this.gdtBaseHi + 1 : this.gdtBaseHi;
-    this.descLo = this.read32(lo, hi);
+    this.descLo = this.readSystem32(lo, hi);
     const lo2 = (lo + 4) | 0;
-    this.descHi = this.read32(lo2, lo2 === 0 ? hi + 1 : hi);
+    this.descHi = this.readSystem32(lo2, lo2 === 0 ? hi + 1 : hi);
     return true;
   }
 
@@ -660,7 +661,10 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   loadCodeSegment(sel: number, dLo: number, dHi: number): void {
     const wasCpl = this.cpl;
     this.setSegFromDesc(1, sel, dLo, dHi);
-    if (this.cpl !== wasCpl) this.flushTlb();
+    if (this.cpl !== wasCpl) {
+      this.flushTlb();
+      this.updateAlignCheck();
+    }
   }
 
   loadDataSegment(seg: number, sel: number, dLo: number, dHi: number): void {
@@ -755,6 +759,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     this.flagsRest = (value & ~ARITH_FLAGS & 0x3f7fd5) | 2;
     setArithFlags(this, value);
     this.updateAttention();
+    this.updateAlignCheck();
   }
 
   getSegment(seg: number): SegmentState {
@@ -775,6 +780,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     if (seg === 1) {
       this.fetchTag = -1;
       if (this.cpl !== wasCpl) this.flushTlb();
+      this.updateAlignCheck();
     }
   }
 
@@ -857,6 +863,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     if ((this.cr0 & CR0_PG) !== 0 && (this.efer & EFER_LME) !== 0) this.efer |= EFER_LMA;
     else this.efer &= ~EFER_LMA;
     this.flushTlb();
+    this.updateAlignCheck();
   }
 
   getMsr(index: number): bigint | undefined {

@@ -1,7 +1,7 @@
 /**
  * The sys_* sample guests (samples/build, `make -C samples`) prove the CPU's system behaviour —
  * own page tables, page protection, IST stacks and IRETQ, self-modifying code, triple fault,
- * FS/GS bases, ring 3 and alignment checking — from inside a real guest run through the real
+ * FS/GS bases, ring 3 and alignment checking, #SS vs #GP — from inside a real guest run through the real
  * CLI. Each guest checks itself and prints SUCCESS (exit 0) or a FAILURE line per broken check
  * (exit 1).
  */
@@ -35,8 +35,11 @@ describe('system sample guests', () => {
   });
 
   it('sys_usermode with --mem=64: ring 3 by IRETQ, #AC(0) for misaligned accesses only with AM, AC and CPL 3', () => {
-    const r = runTender(['--mem=64', sample('sys_usermode')]);
-    expectSuccess(r);
+    expectSuccess(runTender(['--mem=64', sample('sys_usermode')]));
+  });
+
+  it('sys_stackfault with --mem=64: a non-canonical stack-segment access is #SS(0), others #GP(0)', () => {
+    expectSuccess(runTender(['--mem=64', sample('sys_stackfault')]));
   });
 
   it('sys_triple: an undeliverable #UD is a triple fault, exit 1', () => {

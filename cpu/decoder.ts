@@ -63,10 +63,9 @@ export function decode(src: CodeSource, mode64: boolean): Insn {
       break;
     } else break;
   }
-  // In 64-bit mode only FS and GS overrides add a base; an SS override (kept as SEG_SS) only
-  // makes a non-canonical address #SS rather than #GP.
-  const override = i.seg;
-  if (mode64 && override >= 0 && override < 4) i.seg = override === SEG_SS ? SEG_SS : -1;
+  // In 64-bit mode ES/CS/SS/DS overrides are ignored (even for choosing #SS over #GP, as the
+  // hardware shows); FS and GS add a base.
+  if (mode64 && i.seg >= 0 && i.seg < 4) i.seg = -1;
   i.rex = rex;
   let map = 0;
   let op = b;
@@ -148,8 +147,8 @@ export function decode(src: CodeSource, mode64: boolean): Insn {
       } else i.base = i.rm;
       if (i.mod === 1) i.disp = (next() << 24) >> 24;
       else if (i.mod === 2) i.disp = read32(next);
-      // RSP or RBP as base (not R12/R13) makes SS the default segment.
-      if (mode64 && override < 0 && (i.base === 4 || i.base === 5)) i.seg = SEG_SS;
+      // RSP or RBP as base (not R12/R13) makes SS the segment, unless FS/GS overrides it.
+      if (mode64 && i.seg < 0 && (i.base === 4 || i.base === 5)) i.seg = SEG_SS;
     }
   } else {
     // +r opcodes take their register from the low opcode bits.

@@ -23,6 +23,8 @@ export function deliverException(cpu: Cpu, vector: number, errorCode: number, fa
   let err = errorCode;
   let isFault = fault;
   let isSoft = soft;
+  // The faulting instruction may have been moving an image exempt from alignment checks.
+  cpu.alignExempt = false;
   for (;;) {
     try {
       deliverOnce(cpu, vec, err, isFault, isSoft);

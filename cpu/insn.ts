@@ -29,8 +29,9 @@ export class Insn {
   lock = false;
   /**
    * The segment of the memory operand when it matters in 64-bit mode: FS (4) or GS (5) add a
-   * base; SS (SEG_SS: an SS override, or RSP/RBP as base) makes a non-canonical address #SS(0)
-   * instead of #GP(0); -1 otherwise. Decided here so that `ea` pays nothing for it.
+   * base; SS (SEG_SS: RSP or RBP as base, no FS/GS override) makes a non-canonical address
+   * #SS(0) instead of #GP(0); -1 otherwise. Decided at decode time so that `ea` pays nothing
+   * for it on other operands.
    */
   seg = -1;
   hasModrm = false;

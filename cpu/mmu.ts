@@ -79,6 +79,12 @@ export class Mmu extends CpuState {
    * (#AC(0)). Kept by `updateAlignCheck`; while set the read/write TLB stays empty.
    */
   alignCheck = false;
+  /**
+   * Set while an instruction moves a multi-part image that the hardware does not check piece by
+   * piece (the x87 environment/state, SGDT/SIDT). `updateAlignCheck` clears it, so a fault in
+   * the middle cannot leave it set past the exception's delivery.
+   */
+  alignExempt = false;
 
   constructor(memory: import('./memory.js').GuestMemory) {
     super(memory);
@@ -118,6 +124,7 @@ export class Mmu extends CpuState {
 
   /** Recomputes `alignCheck` after CR0, RFLAGS or CPL may have changed. */
   updateAlignCheck(): void {
+    this.alignExempt = false;
     const on = (this.cr0 & CR0_AM) !== 0 && (this.flagsRest & AC) !== 0 && this.cpl === 3;
     if (on === this.alignCheck) return;
     this.alignCheck = on;
@@ -293,7 +300,7 @@ export class Mmu extends CpuState {
    */
   xlate(lo: number, hi: number, kind: number, size: number): number {
     const phys = this.translateAs(lo, hi, kind, size, this.cpl === 3);
-    if (this.alignCheck && (lo & (size - 1)) !== 0 && (size === 2 || size === 4 || size === 8) && kind !== ACC_EXEC) {
+    if (this.alignCheck && (lo & (size - 1)) !== 0 && (size === 2 || size === 4 || size === 8) && kind !== ACC_EXEC && !this.alignExempt) {
       this.raise(AC_VEC, 0);
     }
     return phys;
@@ -518,10 +525,20 @@ export class Mmu extends CpuState {
    * on, once both pages translate (a #PF takes precedence).
    */
   private misalignedSplit(lo: number, hi: number, size: number, kind: number): void {
+    if (this.alignExempt) return;
     const endLo = (lo + size - 1) | 0;
     this.xlate(lo, hi, kind, 1);
     this.xlate(endLo, (endLo >>> 0) < (lo >>> 0) ? hi + 1 : hi, kind, 1);
     this.raise(AC_VEC, 0);
+  }
+
+  /**
+   * For an operand read or written in pieces but checked as a whole (an 80-bit real must be
+   * 8-byte aligned, an x87 environment 4-byte aligned): #AC(0) if misaligned while alignment
+   * checking is on.
+   */
+  checkAlignment(lo: number, align: number): void {
+    if (this.alignCheck && (lo & (align - 1)) !== 0) this.raise(AC_VEC, 0);
   }
 
   // ---- implicit supervisor accesses ----------------------------------------------------------

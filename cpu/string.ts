@@ -102,7 +102,7 @@ function movs(c: Cpu, i: Insn): void {
     return;
   }
   if (countIsZero(c, i)) return;
-  if (canBulk(c, i) && i.seg < 0) {
+  if (canBulk(c, i) && i.seg < 4) {
     // Bulk forward copy; also handles the remainder element by element when it straddles pages.
     for (let budget = 1 << 20; budget > 0; ) {
       const n = countCapped(c, i, 1 << 30);

@@ -1,9 +1,11 @@
 /*
  * sys_stackfault: which exception a non-canonical address raises depends on
  * the segment of the access — #SS(0) for the stack segment, #GP(0) for the
- * others. The stack segment is SS for PUSH/POP/LEAVE, for a memory operand
- * based on RSP or RBP (not R12/R13, and not RBP as an index) and for an SS:
- * override; a DS: or FS: override on an RBP base makes it #GP again.
+ * others. The stack segment is SS for PUSH/POP/LEAVE/RET and for a memory
+ * operand based on RSP or RBP (not R12/R13, and not RBP as an index). In
+ * 64-bit mode ES/CS/SS/DS overrides are ignored for this too (as the hardware
+ * shows: SS:[RBX] is #GP, DS:[RBP] is #SS); an FS or GS override makes an
+ * RBP/RSP-based access #GP.
  * The #SS and #GP handlers run on an IST stack of their own (RSP itself may be
  * non-canonical), record vector, error code and RIP and resume at a recovery
  * address chosen by the probe.
@@ -111,22 +113,24 @@ int guest_main(const char *cmdline)
     CHECK("movl %%eax, 4(%%rbp)", 0, 12);
     CHECK("addq $1, 16(%%rbp)", 0, 12);
     CHECK("movq (%%rbp,%%rbx), %%rax", 0, 12);
-    CHECK("movq %%ss:(%%rbx), %%rax", 0, 12);
-    CHECK("movq 16(%%rsp), %%rax", 1, 12);
+        CHECK("movq 16(%%rsp), %%rax", 1, 12);
     CHECK("movq %%rax, (%%rsp,%%rbx)", 1, 12);
     CHECK("pushq %%rax", 1, 12);
     CHECK("popq %%rax", 1, 12);
     CHECK("leave", 0, 12);
     CHECK("ret", 1, 12);
+    /* ES/CS/SS/DS overrides are ignored in 64-bit mode, for this too. */
+    CHECK("movq %%ds:8(%%rbp), %%rax", 0, 12);
+    CHECK("movq %%es:16(%%rsp), %%rax", 1, 12);
 
     /* Other segments: #GP(0). */
     CHECK("movq (%%rbx), %%rax", 0, 13);
     CHECK("movq (%%rbx,%%rbp), %%rax", 0, 13);
     CHECK("movq 8(%%r12), %%rax", 0, 13);
     CHECK("movq 8(%%r13), %%rax", 0, 13);
-    CHECK("movq %%ds:8(%%rbp), %%rax", 0, 13);
+    CHECK("movq %%ss:(%%rbx), %%rax", 0, 13);
     CHECK("movq %%fs:8(%%rbp), %%rax", 0, 13);
-    CHECK("movq %%es:16(%%rsp), %%rax", 1, 13);
+    CHECK("movq %%gs:16(%%rsp), %%rax", 1, 13);
 
     if (failures)
         return GUEST_EXIT_FAILURE;

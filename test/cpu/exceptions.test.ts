@@ -130,7 +130,7 @@ describe('exception delivery', () => {
     expect(frame(m, 1)).toBe(BigInt(CODE_BASE + 13));
   });
 
-  it('picks #SS(0) or #GP(0) for a non-canonical memory operand by its segment', () => {
+  it('picks #SS(0) or #GP(0) for a non-canonical memory operand by its base (ES/CS/SS/DS overrides ignored)', () => {
     // RBX, RBP, RSP (through RCX for the stack itself), R12, R13 all hold the same non-canonical value.
     const setup = 'mov $0x0000800000000000, %rax\nmov %rax, %rbx\nmov %rax, %rbp\nmov %rax, %r12\nmov %rax, %r13\n';
     const cases: [string, number][] = [
@@ -142,8 +142,8 @@ describe('exception delivery', () => {
       ['mov (%rbp,%rbx), %ecx', 12],
       ['mov (%r12), %ecx', 13],
       ['mov 8(%r13), %ecx', 13],
-      ['mov %ss:(%rbx), %ecx', 12],
-      ['mov %ds:8(%rbp), %ecx', 13],
+      ['mov %ss:(%rbx), %ecx', 13],
+      ['mov %ds:8(%rbp), %ecx', 12],
       ['mov %fs:8(%rbp), %ecx', 13],
       ['addl $1, 8(%rbp)', 12],
       ['lea 8(%rbp), %rcx\nud2', 6],

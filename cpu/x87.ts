@@ -418,6 +418,7 @@ const bcd = new Uint8Array(10);
 
 function loadBcd(c: Cpu): void {
   for (let k = 0; k < 10; k++) bcd[k] = c.read8(c.eaPlus(k), c.tmpHi);
+  c.checkAlignment(c.eaLo, 8);
   // value = Σ digits·10^k, accumulated in four 16-bit limbs (exact; invalid digits as hardware
   // leaves undefined are taken at face value).
   limb.fill(0);
@@ -451,6 +452,7 @@ function storeBcd(c: Cpu): boolean {
     ok = !I.big && (I.hi < 0x0de0b6b3 || (I.hi === 0x0de0b6b3 && I.lo < 0xa7640000));
   }
   c.probeWrite(c.eaLo, c.eaHi, 10);
+  c.checkAlignment(c.eaLo, 8);
   if (!ok) {
     X.flags |= IE;
     if (unmasked(c, IE)) return false;

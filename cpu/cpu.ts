@@ -416,22 +416,23 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   /** Computes the effective (linear) address of i's memory operand into eaLo/eaHi. */
   ea(i: Insn): void {
     this.eaOffset(i);
-    if (i.seg >= 0) this.applySegment(i.seg);
+    if (i.seg >= 4) {
+      const lo = this.eaLo;
+      const s = (lo >>> 0) + (this.segBase[i.seg << 1] >>> 0);
+      this.eaHi = (this.eaHi + this.segBase[(i.seg << 1) + 1] + (s > 0xffffffff ? 1 : 0)) | 0;
+      this.eaLo = s | 0;
+    }
   }
 
   /**
-   * The part of the segment that matters in 64-bit mode: FS/GS add their base; an SS operand at
-   * a non-canonical address is #SS(0) (the MMU would raise #GP(0) for it).
+   * A non-canonical data address is #SS(0) when the current instruction's memory operand is in
+   * the stack segment (`Insn.seg`, decided by the decoder), #GP(0) otherwise. The MMU asks only
+   * on that fault, so `ea` pays nothing; the instruction is decoded again from its RIP (it was
+   * just fetched, so its bytes translate).
    */
-  private applySegment(seg: number): void {
-    if (seg === SEG_SS) {
-      this.stackCanonical(this.eaHi);
-      return;
-    }
-    const lo = this.eaLo;
-    const s = (lo >>> 0) + (this.segBase[seg << 1] >>> 0);
-    this.eaHi = (this.eaHi + this.segBase[(seg << 1) + 1] + (s > 0xffffffff ? 1 : 0)) | 0;
-    this.eaLo = s | 0;
+  override nonCanonicalVector(): number {
+    this.codeAvail = 0;
+    return decode(this, this.longMode64).seg === SEG_SS ? SS_VEC : GP;
   }
 
   /** The effective address without the segment base (what LEA computes). */
@@ -473,9 +474,14 @@ export class Cpu extends Mmu implements Processor, CodeSource {
 
   /** Sets eaLo/eaHi to an absolute offset plus the override segment base (MOV moffs, XLAT…). */
   eaAbsolute(i: Insn, lo: number, hi: number): void {
+    if (i.asize === 4) hi = 0;
+    if (i.seg >= 4) {
+      const s = (lo >>> 0) + (this.segBase[i.seg << 1] >>> 0);
+      hi = (hi + this.segBase[(i.seg << 1) + 1] + (s > 0xffffffff ? 1 : 0)) | 0;
+      lo = s | 0;
+    }
     this.eaLo = lo;
-    this.eaHi = i.asize === 4 ? 0 : hi;
-    if (i.seg >= 0) this.applySegment(i.seg);
+    this.eaHi = hi;
   }
 
   /** Adds a byte offset to the effective address (for multi-part memory operands). */

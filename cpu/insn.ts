@@ -30,8 +30,7 @@ export class Insn {
   /**
    * The segment of the memory operand when it matters in 64-bit mode: FS (4) or GS (5) add a
    * base; SS (SEG_SS: RSP or RBP as base, no FS/GS override) makes a non-canonical address
-   * #SS(0) instead of #GP(0); -1 otherwise. Decided at decode time so that `ea` pays nothing
-   * for it on other operands.
+   * #SS(0) instead of #GP(0) (see `Cpu.nonCanonicalVector`); -1 otherwise.
    */
   seg = -1;
   hasModrm = false;

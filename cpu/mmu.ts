@@ -119,6 +119,14 @@ export class Mmu extends CpuState {
     }
   }
 
+  /**
+   * The vector of a non-canonical data access: #GP here; the CPU answers #SS for stack-segment
+   * operands.
+   */
+  nonCanonicalVector(): number {
+    return GP;
+  }
+
   /** Called when an access hits a watch range (the CPU overrides it to stop after the instruction). */
   noteWatch(): void {}
 
@@ -313,7 +321,7 @@ export class Mmu extends CpuState {
    */
   private translateAs(lo: number, hi: number, kind: number, size: number, user: boolean): number {
     const top = hi >> 15;
-    if (top !== 0 && top !== -1) this.raise(GP, 0);
+    if (top !== 0 && top !== -1) this.raise(kind === ACC_EXEC ? GP : this.nonCanonicalVector(), 0);
     if (this.watches.length !== 0) this.checkWatch(lo, hi, size, kind);
     if (kind === ACC_WRITE) {
       const t = tlbIndex(lo, hi);

@@ -15,7 +15,11 @@
  *  - aligned accesses, byte accesses and a misaligned 16-byte MOVUPS do not
  *    fault; neither do misaligned accesses with CR0.AM=0 or RFLAGS.AC=0 at
  *    CPL 3, nor with AM=1 and AC=1 at CPL 0;
- *  - a CPL 3 read of a supervisor page raises #PF with ec=0x5 (P|U).
+ *  - a CPL 3 read of a supervisor page raises #PF with ec=0x5 (P|U);
+ *  - LAR/LSL from ring 3 see the user segments (access rights, limit, ZF=1)
+ *    but not DPL 0, null or out-of-GDT selectors (ZF=0, register kept);
+ *  - LSS (m16:64), LFS (m16:32) and LGS (m16:16) load offset and segment at
+ *    CPL 0, and LSS of a DPL 3 segment is #GP(selector).
  * Run: tender --mem=64 sys_usermode.hvt    → SUCCESS, exit 0
  */
 #include "guest.h"
@@ -38,12 +42,13 @@ GUEST_MANIFEST();
 #define VEC_RETURN 0x80   /* the probes' way back: INT 0x80 */
 
 /* Filled by the kernel-side handlers: vector, error code, then the frame. */
-volatile uint64_t ut_vector, ut_error, ut_rip, ut_cs, ut_rflags, ut_ss;
+volatile uint64_t ut_vector, ut_error, ut_rip, ut_cs, ut_rflags, ut_ss, ut_rax, ut_rcx;
 /* The kernel context enter_user saves and the handlers return to. */
 uint64_t kernel_rsp;
 
 void enter_user(uint64_t entry, uint64_t user_rsp, uint64_t rflags, uint64_t arg);
-void kernel_probe(volatile uint8_t *buffer);
+uint64_t kernel_run(void (*fn)(void), uint64_t arg);
+void misaligned_at_cpl0(void), lss_probe(void), lfs_probe(void), lgs16_probe(void);
 void ac_entry(void), gp_entry(void), pf_entry(void), ss_entry(void), return_entry(void);
 
 __asm__(".text\n"
@@ -60,18 +65,42 @@ __asm__(".text\n"
         "pushq %rdi\n\t"
         "movq %rcx, %rdi\n\t"
         "iretq\n"
-        /* kernel_probe(buffer): misaligned accesses at CPL 0 with AC set, under
-           the same context saving, so that a wrong #AC comes back here too. */
-        ".globl kernel_probe\n"
-        "kernel_probe:\n\t"
+        /* kernel_run(fn, arg): calls fn with RDI = arg at CPL 0 under the same
+           context saving, so that an exception in fn comes back here too; returns
+           fn's RAX. */
+        ".globl kernel_run\n"
+        "kernel_run:\n\t"
         "pushq %rbp\n\tpushq %rbx\n\tpushq %r12\n\tpushq %r13\n\tpushq %r14\n\tpushq %r15\n\t"
         "movq %rsp, kernel_rsp(%rip)\n\t"
+        "movq %rdi, %rax\n\t"
+        "movq %rsi, %rdi\n\t"
+        "call *%rax\n\t"
+        "popq %r15\n\tpopq %r14\n\tpopq %r13\n\tpopq %r12\n\tpopq %rbx\n\tpopq %rbp\n\t"
+        "ret\n"
+        /* Misaligned accesses at CPL 0 with AC set (RDI: a buffer). */
+        "misaligned_at_cpl0:\n\t"
         "pushfq\n\torq $0x40000, (%rsp)\n\tpopfq\n\t"
         "movq 3(%rdi), %rax\n\t"
         "movl %eax, 9(%rdi)\n\t"
         "movw 1(%rdi), %ax\n\t"
         "pushfq\n\tandq $~0x40000, (%rsp)\n\tpopfq\n\t"
-        "popq %r15\n\tpopq %r14\n\tpopq %r13\n\tpopq %r12\n\tpopq %rbx\n\tpopq %rbp\n\t"
+        "ret\n"
+        /* Far-pointer loads from RDI: m16:64 into SS (SS restored to 0x10), m16:32
+           into FS, m16:16 into GS (zero-extended); RAX = offset, RDX = the
+           selector read back from the segment register. */
+        "lss_probe:\n\t"
+        ".byte 0x48, 0x0f, 0xb2, 0x07\n\t"   /* lss (%rdi), %rax with REX.W: as has no m16:64 form */
+        "movq %ss, %rdx\n\t"
+        "movw $0x10, %cx\n\tmovw %cx, %ss\n\t"
+        "ret\n"
+        "lfs_probe:\n\t"
+        "lfs (%rdi), %eax\n\t"
+        "movq %fs, %rdx\n\t"
+        "ret\n"
+        "lgs16_probe:\n\t"
+        "xorl %eax, %eax\n\t"
+        "lgs (%rdi), %ax\n\t"
+        "movq %gs, %rdx\n\t"
         "ret\n"
         /* Entry points: exceptions with an error code push the vector only;
            INT 0x80 pushes a zero error code first. */
@@ -82,6 +111,7 @@ __asm__(".text\n"
         "return_entry:\n\tpushq $0\n\tpushq $0x80\n\tjmp user_trap\n"
         /* Record the frame, then resume the kernel where enter_user left it. */
         "user_trap:\n\t"
+        "movq %rax, ut_rax(%rip)\n\tmovq %rcx, ut_rcx(%rip)\n\t"
         "movq 0(%rsp), %rax\n\tmovq %rax, ut_vector(%rip)\n\t"
         "movq 8(%rsp), %rax\n\tmovq %rax, ut_error(%rip)\n\t"
         "movq 16(%rsp), %rax\n\tmovq %rax, ut_rip(%rip)\n\t"
@@ -99,7 +129,7 @@ __asm__(".text\n"
  * access that may fault. */
 extern const uint8_t user_begin[], user_end[];
 extern const uint8_t p_load16[], p_load32[], p_load64[], p_store32[], p_store64[], p_load8[],
-    p_add[], p_movups[], p_push[], p_push_at[], p_popf[], p_popf_at[];
+    p_add[], p_movups[], p_push[], p_push_at[], p_popf[], p_popf_at[], p_lar[], p_lsl[];
 __asm__(".text\n"
         "user_begin:\n"
         "p_load16:\n\tmovw (%rdi), %ax\n\tint $0x80\n"
@@ -114,6 +144,9 @@ __asm__(".text\n"
         "p_push_at:\n\tpushq %rax\n\tint $0x80\n"
         "p_popf:\n\tpushfq\n\torq $0x40000, (%rsp)\n\tpopfq\n"
         "p_popf_at:\n\tmovl (%rdi), %eax\n\tint $0x80\n"
+        /* LAR/LSL of selector RDI: RAX starts as a marker, RCX = ZF. */
+        "p_lar:\n\tmovq $-1, %rax\n\tlar %edi, %eax\n\tsetz %cl\n\tmovzbl %cl, %ecx\n\tint $0x80\n"
+        "p_lsl:\n\tmovq $-1, %rax\n\tlsl %edi, %eax\n\tsetz %cl\n\tmovzbl %cl, %ecx\n\tint $0x80\n"
         "user_end:\n");
 
 static uint8_t kernel_stack[8192] __attribute__((aligned(16)));
@@ -206,6 +239,70 @@ static uint8_t *map_user_page(uint64_t *pml4, uint64_t va)
     return page;
 }
 
+/* LAR/LSL at CPL 3: what ring 3 may see of the GDT. */
+static void check_lar_lsl(const char *what, uint64_t sel, uint64_t lar, uint64_t lsl)
+{
+    char label[80];
+    bool visible = lar != ~0ull;
+    guest_snprintf(label, sizeof(label), "LAR %s: vector", what);
+    check(label, run_user(p_lar, RFLAGS_BASE, sel), VEC_RETURN);
+    guest_snprintf(label, sizeof(label), "LAR %s: ZF", what);
+    check(label, ut_rcx, visible);
+    guest_snprintf(label, sizeof(label), "LAR %s: access rights", what);
+    check(label, ut_rax, lar);
+    guest_snprintf(label, sizeof(label), "LSL %s: vector", what);
+    check(label, run_user(p_lsl, RFLAGS_BASE, sel), VEC_RETURN);
+    guest_snprintf(label, sizeof(label), "LSL %s: ZF", what);
+    check(label, ut_rcx, visible);
+    guest_snprintf(label, sizeof(label), "LSL %s: limit", what);
+    check(label, ut_rax, lsl);
+}
+
+/* A far pointer as LSS/LFS/LGS read it: the offset, then the selector. */
+struct __attribute__((packed)) far64 { uint64_t offset; uint16_t selector; };
+struct __attribute__((packed)) far32 { uint32_t offset; uint16_t selector; };
+struct __attribute__((packed)) far16 { uint16_t offset; uint16_t selector; };
+
+static void check_segment_instructions(void)
+{
+    /* LAR/LSL from ring 3: user segments are visible, DPL 0 ones and null are not. */
+    check_lar_lsl("user code 0x33", SEL_USER_CODE, 0x00AFFB00, 0xFFFFFFFF);
+    check_lar_lsl("user data 0x2B", SEL_USER_DATA, 0x00CFF300, 0xFFFFFFFF);
+    check_lar_lsl("kernel code 0x08", SEL_CODE, ~0ull, ~0ull);
+    check_lar_lsl("null selector", 0, ~0ull, ~0ull);
+    check_lar_lsl("beyond the GDT limit", 0x38 | 3, ~0ull, ~0ull);
+
+    /* LSS/LFS/LGS at CPL 0; FS/GS bases saved and restored around them. */
+    uint64_t fs_base = rdmsr(MSR_FS_BASE), gs_base = rdmsr(MSR_GS_BASE);
+    static struct far64 p64;
+    static struct far32 p32;
+    static struct far16 p16;
+    uint64_t got;
+    p64 = (struct far64){ 0x123456789ABCull, SEL_DATA };
+    ut_vector = ~0ull;
+    got = kernel_run(lss_probe, (uint64_t)(uintptr_t)&p64);
+    check("LSS m16:64: vector", ut_vector, ~0ull);
+    check("LSS m16:64: offset", got, 0x123456789ABCull);
+    p32 = (struct far32){ 0x89ABCDEF, SEL_USER_DATA };
+    got = kernel_run(lfs_probe, (uint64_t)(uintptr_t)&p32);
+    check("LFS m16:32: vector", ut_vector, ~0ull);
+    check("LFS m16:32: offset", got, 0x89ABCDEF);
+    uint16_t fs;
+    __asm__ __volatile__("movw %%fs, %0" : "=r"(fs));
+    check("LFS m16:32: FS", fs, SEL_USER_DATA);
+    p16 = (struct far16){ 0xBEEF, SEL_USER_DATA };
+    got = kernel_run(lgs16_probe, (uint64_t)(uintptr_t)&p16);
+    check("LGS m16:16: vector", ut_vector, ~0ull);
+    check("LGS m16:16: offset", got, 0xBEEF);
+    /* SS must have DPL = CPL: a user data segment is #GP(selector), nothing loaded. */
+    p64 = (struct far64){ 0x1111, SEL_USER_DATA };
+    kernel_run(lss_probe, (uint64_t)(uintptr_t)&p64);
+    check("LSS of a DPL-3 segment at CPL 0: vector", ut_vector, 13);
+    check("LSS of a DPL-3 segment at CPL 0: error code", ut_error, SEL_USER_DATA & ~3u);
+    wrmsr(MSR_FS_BASE, fs_base);
+    wrmsr(MSR_GS_BASE, gs_base);
+}
+
 int guest_main(const char *cmdline)
 {
     (void)cmdline;
@@ -267,8 +364,10 @@ int guest_main(const char *cmdline)
 
     /* CPL 0 with AM=1 and AC=1: no check. */
     ut_vector = ~0ull;
-    kernel_probe((volatile uint8_t *)guest_alloc(64, 64));
+    kernel_run(misaligned_at_cpl0, (uint64_t)(uintptr_t)guest_alloc(64, 64));
     check("misaligned accesses at CPL 0 with AM=1, AC=1: vector", ut_vector, ~0ull);
+
+    check_segment_instructions();
 
     /* Clearing AM again turns checking off at CPL 3. */
     write_cr0(read_cr0() & ~CR0_AM);

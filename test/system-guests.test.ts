@@ -34,7 +34,7 @@ describe('system sample guests', () => {
     expect(r.stdout).toContain('mem 0x100000000, 1 GiB page at physical 0x40000000\n');
   });
 
-  it('sys_usermode with --mem=64: ring 3 by IRETQ, #AC(0) for misaligned accesses only with AM, AC and CPL 3', () => {
+  it('sys_usermode with --mem=64: ring 3 by IRETQ, #AC(0) only with AM, AC and CPL 3, LAR/LSL/LSS/LFS/LGS', () => {
     expectSuccess(runTender(['--mem=64', sample('sys_usermode')]));
   });
 

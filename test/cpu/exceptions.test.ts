@@ -3,7 +3,7 @@
  * triple fault, CR2 and #PF error codes.
  */
 import { describe, expect, it } from 'vitest';
-import { assemble, CODE_BASE, createMachine, DATA_BASE, IST_TOPS, load, RAX, RBX, RCX, RDX, RSP, runUntilStop, setGate, StopReason, type Machine } from './long-mode-harness.js';
+import { assemble, CODE_BASE, createMachine, DATA_BASE, enterUserMode, IST_TOPS, load, RAX, RBX, RCX, RDX, RSP, runUntilStop, setGate, StopReason, type Machine } from './long-mode-harness.js';
 
 /** Handler that saves the frame (5 or 6 qwords above RSP) at 0x300000 and halts. */
 const HANDLER_AT = 0x180000;
@@ -158,6 +158,30 @@ describe('exception delivery', () => {
       expect(runUntilStop(m), code).toBe(StopReason.Exception);
       expect(m.cpu.stopInfo.vector, code).toBe(vector);
       if (vector !== 6) expect(m.cpu.stopInfo.errorCode, code).toBe(0);
+    }
+  });
+
+  it('raises #AC(0) at CPL 3 once AC is set, even for a page the TLB already held', () => {
+    // A misaligned read with AC=0 (the page enters the TLB), POPF sets AC, the same read again.
+    const code = 'mov $0x200001, %rbx\nmov (%rbx), %eax\npushfq\norq $0x40000, (%rsp)\npopfq\nmov (%rbx), %eax\n';
+    const m = createMachine();
+    load(m, CODE_BASE, assemble(code));
+    enterUserMode(m);
+    m.cpu.interceptExceptions = true;
+    expect(runUntilStop(m)).toBe(StopReason.Exception);
+    expect(m.cpu.stopInfo.vector).toBe(17);
+    expect(m.cpu.stopInfo.errorCode).toBe(0);
+    expect(m.cpu.stopInfo.rip).toBe(BigInt(CODE_BASE + 19));
+    // Without CR0.AM, or back at CPL 0, the same code runs on into the zeroed memory after it.
+    for (const user of [false, true]) {
+      const m2 = createMachine();
+      load(m2, CODE_BASE, assemble(code + 'hlt\n'));
+      if (user) enterUserMode(m2, false);
+      m2.cpu.interceptExceptions = true;
+      const stop = runUntilStop(m2);
+      // HLT at CPL 3 is #GP(0); at CPL 0 it halts.
+      if (user) expect([m2.cpu.stopInfo.vector, m2.cpu.getRip()]).toEqual([13, BigInt(CODE_BASE + 21)]);
+      else expect(stop).toBe(StopReason.Halted);
     }
   });
 

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assemble, CODE_BASE, createMachine, DATA_BASE, load, PD, PDPT, PML4, PT0, runUntilStop, StopReason, type Machine } from './long-mode-harness.js';
+import { assemble, CODE_BASE, createMachine, DATA_BASE, enterUserMode, load, runUntilStop, StopReason, type Machine } from './long-mode-harness.js';
 
 const NON_CANONICAL = 0x0000_8000_0000_0000n;
 const AC_FLAG = 0x40000;
@@ -259,24 +259,10 @@ int main(void) {
   }
 }
 
-/** The harness machine at CPL 3: every page user-accessible, CR0.AM set, user CS/SS. */
+/** The harness machine at CPL 3 (user pages and segments, CR0.AM), exceptions intercepted. */
 function userMachine(): Machine {
   const m = createMachine();
-  const view = m.mem.view;
-  const table = (base: number, entries: number): void => {
-    for (let k = 0; k < entries; k++) {
-      const e = view.getUint32(base + k * 8, true);
-      if (e & 1) view.setUint32(base + k * 8, e | 4, true);
-    }
-  };
-  table(PML4, 1);
-  table(PDPT, 4);
-  table(PD, 512);
-  table(PT0, 512);
-  m.cpu.setControl(3, BigInt(PML4));
-  m.cpu.setControl(0, m.cpu.getControl(0) | (1n << 18n));
-  m.cpu.setSegment(1, { selector: 0x33, base: 0n, limit: 0xffffffff, attributes: 0xa0fb });
-  m.cpu.setSegment(2, { selector: 0x2b, base: 0n, limit: 0xffffffff, attributes: 0xc0f3 });
+  enterUserMode(m);
   m.cpu.interceptExceptions = true;
   return m;
 }

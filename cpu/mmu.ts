@@ -337,14 +337,13 @@ export class Mmu extends CpuState {
       }
     }
     const phys = this.walk(lo, hi, kind, true, user);
-    const cpl3 = user;
     const nxe = (this.efer & EFER_NXE) !== 0;
-    const baseErr = (kind === ACC_WRITE ? 2 : 0) | (cpl3 ? 4 : 0) | (kind === ACC_EXEC && nxe ? 16 : 0);
+    const baseErr = (kind === ACC_WRITE ? 2 : 0) | (user ? 4 : 0) | (kind === ACC_EXEC && nxe ? 16 : 0);
     if (phys < 0) this.pageFault(lo, hi, this.faultErr | baseErr);
     const wp = (this.cr0 & CR0_WP) !== 0;
     if (
-      (kind === ACC_WRITE && !this.walkWritable && (wp || cpl3)) ||
-      (cpl3 && !this.walkUser) ||
+      (kind === ACC_WRITE && !this.walkWritable && (wp || user)) ||
+      (user && !this.walkUser) ||
       (kind === ACC_EXEC && this.walkNx)
     ) {
       this.pageFault(lo, hi, 1 | baseErr);
@@ -370,10 +369,10 @@ export class Mmu extends CpuState {
     if (!(this.watches.length !== 0 && this.pageWatched(lo, hi)) && user === (this.cpl === 3)) {
       this.tlbHi[i] = hi;
       this.tlbPhys[i] = phys;
-      if (!cpl3 || this.walkUser) {
+      if (!user || this.walkUser) {
         if (!this.walkNx) this.tlbExec[i] = tag;
         if (!this.alignCheck) this.tlbRead[i] = tag;
-        const canWrite = this.walkWritable || (!wp && !cpl3);
+        const canWrite = this.walkWritable || (!wp && !user);
         const flagsNow = this.pageFlags[page];
         if (canWrite && this.walkDirty && (flagsNow & PAGE_HOST_READONLY) === 0 && !this.alignCheck) {
           if ((flagsNow & PAGE_HAS_CODE) === 0) this.tlbWrite[i] = tag;

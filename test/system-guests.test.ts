@@ -1,9 +1,9 @@
 /**
  * The sys_* sample guests (samples/build, `make -C samples`) prove the CPU's system behaviour —
  * own page tables, page protection, IST stacks and IRETQ, self-modifying code, triple fault,
- * FS/GS bases, ring 3 and alignment checking, #SS vs #GP — from inside a real guest run through the real
- * CLI. Each guest checks itself and prints SUCCESS (exit 0) or a FAILURE line per broken check
- * (exit 1).
+ * FS/GS bases, ring 3 and alignment checking, #SS vs #GP — from inside a real guest run through
+ * the real CLI. Each guest checks itself and prints SUCCESS (exit 0) or a FAILURE line per broken
+ * check (exit 1).
  */
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -280,8 +280,11 @@ function runEmulated(c: FaultCase): Outcome {
   return { vector: -1, error: -1 };
 }
 
-const nativeReason =
-  arch() !== 'x64' || platform() !== 'linux' ? `host is ${platform()}/${arch()}` : spawnSync('gcc', ['--version']).status !== 0 ? 'no gcc' : null;
+function nativeUnavailable(): string | null {
+  if (arch() !== 'x64' || platform() !== 'linux') return `host is ${platform()}/${arch()}`;
+  return spawnSync('gcc', ['--version']).status !== 0 ? 'no gcc' : null;
+}
+const nativeReason = nativeUnavailable();
 
 describe.skipIf(nativeReason !== null)('exceptions of memory accesses against the host (CPL 3)', () => {
   it('raises the same vector and error code as the host for every case', () => {

@@ -7,7 +7,7 @@ import { decode, type CodeSource } from './decoder.js';
 import { deliverException, TRIPLE_FAULT } from './exceptions.js';
 import { DB, FAULT, GP, hasErrorCode, NP, PF_VEC, SS_VEC, STOP } from './fault.js';
 import { fxrstorImage, fxsaveImage } from './fxsave.js';
-import { BASE_RIP, type Insn } from './insn.js';
+import { BASE_RIP, SEG_SS, type Insn } from './insn.js';
 import { compileBlock, type JitBlock } from './jit/compile.js';
 import {
   StopReason,
@@ -313,9 +313,10 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     this.jitBreak = true;
   }
 
-  /** Called after anything that may change TF or IF. */
+  /** Called after anything that may change TF, IF or AC (or the CPL, with RFLAGS). */
   flagsChanged(): void {
     this.updateAttention();
+    this.updateAlignCheck();
   }
 
   /** HLT: stop after this instruction. */
@@ -490,6 +491,17 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     }
   }
 
+  /**
+   * A non-canonical data address is #SS(0) when the current instruction's memory operand is in
+   * the stack segment (`Insn.seg`, decided by the decoder), #GP(0) otherwise. The MMU asks only
+   * on that fault, so `ea` pays nothing; the instruction is decoded again from its RIP (it was
+   * just fetched, so its bytes translate).
+   */
+  override nonCanonicalVector(): number {
+    this.codeAvail = 0;
+    return decode(this, this.longMode64).seg === SEG_SS ? SS_VEC : GP;
+  }
+
   /** The effective address without the segment base (what LEA computes). */
   eaOffset(i: Insn): void {
     const r = this.r;
@@ -599,7 +611,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   }
 
   /** A stack access at a non-canonical address is #SS(0), not #GP. */
-  private stackCanonical(hi: number): void {
+  stackCanonical(hi: number): void {
     const t = hi >> 15;
     if (t !== 0 && t !== -1) this.raise(SS_VEC, 0);
   }
@@ -674,7 +686,9 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   /** Reads the value at RSP + k*8 without popping (for multi-slot pops that must not half-complete). */
   peek64(k: number): number {
     const lo = (this.r[8] + k * 8) | 0;
-    return this.read64(lo, (lo >>> 0) < (this.r[8] >>> 0) ? this.r[9] + 1 : this.r[9]);
+    const hi = (lo >>> 0) < (this.r[8] >>> 0) ? this.r[9] + 1 : this.r[9];
+    this.stackCanonical(hi);
+    return this.read64(lo, hi);
   }
 
   /** Sets RIP to next-instruction + rel (sign-extended 32), with the 64-bit carry. */
@@ -700,9 +714,9 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     if ((selector & 4) !== 0 || idx + 7 > this.gdtLimit) this.raise(GP, (selector & ~3) + ext);
     const lo = (this.gdtBaseLo + idx) | 0;
     const hi = (lo >>> 0) < (this.gdtBaseLo >>> 0) ? this.gdtBaseHi + 1 : this.gdtBaseHi;
-    this.descLo = this.read32(lo, hi);
+    this.descLo = this.readSystem32(lo, hi);
     const lo2 = (lo + 4) | 0;
-    this.descHi = this.read32(lo2, lo2 === 0 ? hi + 1 : hi);
+    this.descHi = this.readSystem32(lo2, lo2 === 0 ? hi + 1 : hi);
     return true;
   }
 
@@ -720,7 +734,10 @@ export class Cpu extends Mmu implements Processor, CodeSource {
   loadCodeSegment(sel: number, dLo: number, dHi: number): void {
     const wasCpl = this.cpl;
     this.setSegFromDesc(1, sel, dLo, dHi);
-    if (this.cpl !== wasCpl) this.flushTlb();
+    if (this.cpl !== wasCpl) {
+      this.flushTlb();
+      this.updateAlignCheck();
+    }
   }
 
   loadDataSegment(seg: number, sel: number, dLo: number, dHi: number): void {
@@ -815,6 +832,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     this.flagsRest = (value & ~ARITH_FLAGS & 0x3f7fd5) | 2;
     setArithFlags(this, value);
     this.updateAttention();
+    this.updateAlignCheck();
   }
 
   getSegment(seg: number): SegmentState {
@@ -835,6 +853,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     if (seg === 1) {
       this.fetchTag = -1;
       if (this.cpl !== wasCpl) this.flushTlb();
+      this.updateAlignCheck();
     }
   }
 
@@ -917,6 +936,7 @@ export class Cpu extends Mmu implements Processor, CodeSource {
     if ((this.cr0 & CR0_PG) !== 0 && (this.efer & EFER_LME) !== 0) this.efer |= EFER_LMA;
     else this.efer &= ~EFER_LMA;
     this.flushTlb();
+    this.updateAlignCheck();
   }
 
   getMsr(index: number): bigint | undefined {

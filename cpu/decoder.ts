@@ -8,7 +8,7 @@
  * added here without touching the families.
  */
 import { GP, UD } from './fault.js';
-import { BASE_RIP, Insn, type Handler } from './insn.js';
+import { BASE_RIP, Insn, SEG_SS, type Handler } from './insn.js';
 import { F_DEF64, F_FORCE64, F_LOCK, F_MEM, F_MODRM, F_MODRM_REG, F_REG, F_SSE, I_B, I_D, I_MASK, I_MOFFS, I_NONE, I_V, I_W, I_WB, I_Z, opTable, V_66, V_F2, V_F3, type OpEntry } from './optable.js';
 
 /** Where the decoder gets bytes: a window already fetched, and a slow path that may fault. */
@@ -63,7 +63,8 @@ export function decode(src: CodeSource, mode64: boolean): Insn {
       break;
     } else break;
   }
-  // In 64-bit mode only FS and GS overrides have an effect.
+  // In 64-bit mode ES/CS/SS/DS overrides are ignored (even for choosing #SS over #GP, as the
+  // hardware shows); FS and GS add a base.
   if (mode64 && i.seg >= 0 && i.seg < 4) i.seg = -1;
   i.rex = rex;
   let map = 0;
@@ -146,6 +147,8 @@ export function decode(src: CodeSource, mode64: boolean): Insn {
       } else i.base = i.rm;
       if (i.mod === 1) i.disp = (next() << 24) >> 24;
       else if (i.mod === 2) i.disp = read32(next);
+      // RSP or RBP as base (not R12/R13) makes SS the segment, unless FS/GS overrides it.
+      if (mode64 && i.seg < 0 && (i.base === 4 || i.base === 5)) i.seg = SEG_SS;
     }
   } else {
     // +r opcodes take their register from the low opcode bits.

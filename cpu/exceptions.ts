@@ -23,6 +23,8 @@ export function deliverException(cpu: Cpu, vector: number, errorCode: number, fa
   let err = errorCode;
   let isFault = fault;
   let isSoft = soft;
+  // The faulting instruction may have been moving an image exempt from alignment checks.
+  cpu.alignExempt = false;
   for (;;) {
     try {
       deliverOnce(cpu, vec, err, isFault, isSoft);
@@ -55,13 +57,14 @@ function deliverOnce(cpu: Cpu, vector: number, errorCode: number, fault: boolean
   if (vector * 16 + 15 > cpu.idtLimit) cpu.raise(GP, idtErr);
   let gLo = (cpu.idtBaseLo + vector * 16) | 0;
   let gHi = cpu.idtBaseHi + ((gLo >>> 0) < (cpu.idtBaseLo >>> 0) ? 1 : 0);
-  const w0 = cpu.read32(gLo, gHi);
+  // The IDT, the TSS and a frame pushed for CPL 0 are supervisor accesses, even from CPL 3.
+  const w0 = cpu.readSystem32(gLo, gHi);
   gLo = (gLo + 4) | 0;
   if (gLo === 0) gHi++;
-  const w1 = cpu.read32(gLo, gHi);
+  const w1 = cpu.readSystem32(gLo, gHi);
   gLo = (gLo + 4) | 0;
   if (gLo === 0) gHi++;
-  const w2 = cpu.read32(gLo, gHi);
+  const w2 = cpu.readSystem32(gLo, gHi);
   const type = (w1 >> 8) & 0x1f;
   const dpl = (w1 >> 13) & 3;
   const present = (w1 & 0x8000) !== 0;
@@ -94,7 +97,7 @@ function deliverOnce(cpu: Cpu, vector: number, errorCode: number, fault: boolean
     if (off + 7 > cpu.trLimit) cpu.raise(TS, (cpu.trSel & ~3) + ext);
     const aLo = (cpu.trBaseLo + off) | 0;
     const aHi = cpu.trBaseHi + ((aLo >>> 0) < (cpu.trBaseLo >>> 0) ? 1 : 0);
-    spLo = cpu.read64(aLo, aHi);
+    spLo = cpu.readSystem64(aLo, aHi);
     spHi = cpu.rhi;
   }
   spLo &= ~15;
@@ -105,12 +108,16 @@ function deliverOnce(cpu: Cpu, vector: number, errorCode: number, fault: boolean
   const topHi = (spLo >>> 0) < frame ? spHi - 1 : spHi;
   const canon = topHi >> 15;
   if (canon !== 0 && canon !== -1) cpu.raise(SS_VEC, ext);
-  cpu.probeWrite(topLo, topHi, frame);
+  const supervisorFrame = newCpl < 3;
+  if (supervisorFrame) cpu.probeSystemWrite(topLo, topHi, frame);
+  else cpu.probeWrite(topLo, topHi, frame);
   let p = frame;
   const put = (lo: number, hi: number): void => {
     p -= 8;
     const aLo = (topLo + p) | 0;
-    cpu.write64(aLo, (aLo >>> 0) < (topLo >>> 0) ? topHi + 1 : topHi, lo, hi);
+    const aHi = (aLo >>> 0) < (topLo >>> 0) ? topHi + 1 : topHi;
+    if (supervisorFrame) cpu.writeSystem64(aLo, aHi, lo, hi);
+    else cpu.write64(aLo, aHi, lo, hi);
   };
   put(newCpl < oldCpl ? oldSs : oldSs, 0);
   put(oldRspLo, oldRspHi);
@@ -136,6 +143,7 @@ function stackSlot(cpu: Cpu, size: number, k: number): number {
   const spLo = cpu.r[8];
   const aLo = (spLo + k * size) | 0;
   const aHi = (aLo >>> 0) < (spLo >>> 0) ? cpu.r[9] + 1 : cpu.r[9];
+  cpu.stackCanonical(aHi);
   const v = cpu.readSized(size, aLo, aHi);
   if (size !== 8) cpu.rhi = 0;
   return v;

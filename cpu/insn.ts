@@ -8,6 +8,8 @@ export type Handler = (cpu: Cpu, i: Insn) => void;
 
 /** Memory-operand base value meaning "RIP-relative". */
 export const BASE_RIP = 16;
+/** `Insn.seg` of a stack-segment operand. */
+export const SEG_SS = 2;
 
 export class Insn {
   exec: Handler;
@@ -25,7 +27,11 @@ export class Insn {
   /** Repeat prefix: 0 none, 1 F3 (REP/REPE), 2 F2 (REPNE). */
   rep = 0;
   lock = false;
-  /** Segment override (Seg numbering) or -1. */
+  /**
+   * The segment of the memory operand when it matters in 64-bit mode: FS (4) or GS (5) add a
+   * base; SS (SEG_SS: RSP or RBP as base, no FS/GS override) makes a non-canonical address
+   * #SS(0) instead of #GP(0) (see `Cpu.nonCanonicalVector`); -1 otherwise.
+   */
   seg = -1;
   hasModrm = false;
   mod = 0;

@@ -15,6 +15,7 @@ import './shift.js';
 import './stack.js';
 import './string.js';
 import './system.js';
+import './segment-ops.js';
 import './sse-move.js';
 import './sse-float.js';
 import './sse-convert.js';

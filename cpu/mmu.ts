@@ -7,11 +7,14 @@
  * set, not host-read-only, holds no decoded code, not watched). So each fast path is one index
  * computation and two compares. The index hashes upper page-number bits into the low ones so that
  * streams exactly 16 MiB (or any power of two ≥ the TLB span) apart do not evict each other.
+ *
+ * Alignment checking (#AC: CR0.AM, RFLAGS.AC and CPL 3) costs the fast paths nothing: while it
+ * is on, no read or write TLB entry is filled, so every data access reaches `xlate`, which checks.
  */
-import { FAULT, GP, PF_VEC, STOP } from './fault.js';
+import { AC_VEC, FAULT, GP, PF_VEC, STOP } from './fault.js';
 import { StopReason } from './interface.js';
 import { PAGE_HAS_CODE, PAGE_HOST_READONLY } from './memory.js';
-import { CR0_PG, CR0_WP, CpuState, EFER_NXE } from './state.js';
+import { AC, CR0_AM, CR0_PG, CR0_WP, CpuState, EFER_NXE } from './state.js';
 
 export const TLB_SIZE = 4096;
 const TLB_MASK = TLB_SIZE - 1;
@@ -71,6 +74,18 @@ export class Mmu extends CpuState {
   /** Hi word of the last 64-bit read. */
   rhi = 0;
 
+  /**
+   * CR0.AM, RFLAGS.AC and CPL 3 all hold: 2-, 4- and 8-byte data accesses must be aligned
+   * (#AC(0)). Kept by `updateAlignCheck`; while set the read/write TLB stays empty.
+   */
+  alignCheck = false;
+  /**
+   * Set while an instruction moves a multi-part image that the hardware does not check piece by
+   * piece (the x87 environment/state, SGDT/SIDT). `updateAlignCheck` clears it, so a fault in
+   * the middle cannot leave it set past the exception's delivery.
+   */
+  alignExempt = false;
+
   constructor(memory: import('./memory.js').GuestMemory) {
     super(memory);
     this.u8 = memory.u8;
@@ -104,8 +119,26 @@ export class Mmu extends CpuState {
     }
   }
 
+  /**
+   * The vector of a non-canonical data access: #GP here; the CPU answers #SS for stack-segment
+   * operands.
+   */
+  nonCanonicalVector(): number {
+    return GP;
+  }
+
   /** Called when an access hits a watch range (the CPU overrides it to stop after the instruction). */
   noteWatch(): void {}
+
+  /** Recomputes `alignCheck` after CR0, RFLAGS or CPL may have changed. */
+  updateAlignCheck(): void {
+    this.alignExempt = false;
+    const on = (this.cr0 & CR0_AM) !== 0 && (this.flagsRest & AC) !== 0 && this.cpl === 3;
+    if (on === this.alignCheck) return;
+    this.alignCheck = on;
+    // Drop the fast-path entries filled before, so that every access is checked from now on.
+    if (on) this.flushTlb();
+  }
 
   flushTlb(): void {
     this.tlbRead.fill(NO_TAG);
@@ -155,7 +188,7 @@ export class Mmu extends CpuState {
   private faultErr = 0;
   private readonly walkIndex = new Int32Array(4);
   private readonly walkEntries = new Float64Array(4);
-  walk(lo: number, hi: number, kind: number, update: boolean): number {
+  walk(lo: number, hi: number, kind: number, update: boolean, userAccess = this.cpl === 3): number {
     if ((this.cr0 & CR0_PG) === 0) {
       this.walkWritable = true;
       this.walkUser = true;
@@ -240,8 +273,7 @@ export class Mmu extends CpuState {
     if (update) {
       const write = kind === ACC_WRITE;
       const wp = (this.cr0 & CR0_WP) !== 0;
-      const cpl3 = this.cpl === 3;
-      const denied = (write && !writable && (wp || cpl3)) || (cpl3 && !user) || (kind === ACC_EXEC && nx);
+      const denied = (write && !writable && (wp || userAccess)) || (userAccess && !user) || (kind === ACC_EXEC && nx);
       if (!denied) {
         for (let l = 0; l <= level; l++) {
           const a = entries[l];
@@ -269,12 +301,27 @@ export class Mmu extends CpuState {
   }
 
   /**
-   * The TLB-miss path: checks canonical form and permissions, handles watchpoints, host
-   * read-only and code pages, fills the TLB, and returns the physical address of (lo, hi).
+   * The TLB-miss path: checks canonical form, permissions and (when on) alignment, handles
+   * watchpoints, host read-only and code pages, fills the TLB, and returns the physical address
+   * of (lo, hi). `size` is the access size: only 2, 4 and 8 are alignment-checked (16-byte SSE
+   * accesses are not; their pieces come through the unchecked paths).
    */
   xlate(lo: number, hi: number, kind: number, size: number): number {
+    const phys = this.translateAs(lo, hi, kind, size, this.cpl === 3);
+    if (this.alignCheck && (lo & (size - 1)) !== 0 && (size === 2 || size === 4 || size === 8) && kind !== ACC_EXEC && !this.alignExempt) {
+      this.raise(AC_VEC, 0);
+    }
+    return phys;
+  }
+
+  /**
+   * Translation for an access made at user level (`user`, CPL 3) or supervisor level. An
+   * implicit supervisor access at CPL 3 (descriptor tables, TSS) fills no TLB entry, since the
+   * TLB holds only what the current CPL may use.
+   */
+  private translateAs(lo: number, hi: number, kind: number, size: number, user: boolean): number {
     const top = hi >> 15;
-    if (top !== 0 && top !== -1) this.raise(GP, 0);
+    if (top !== 0 && top !== -1) this.raise(kind === ACC_EXEC ? GP : this.nonCanonicalVector(), 0);
     if (this.watches.length !== 0) this.checkWatch(lo, hi, size, kind);
     if (kind === ACC_WRITE) {
       const t = tlbIndex(lo, hi);
@@ -289,15 +336,14 @@ export class Mmu extends CpuState {
         return (p + (lo & 0xfff)) >>> 0;
       }
     }
-    const phys = this.walk(lo, hi, kind, true);
-    const cpl3 = this.cpl === 3;
+    const phys = this.walk(lo, hi, kind, true, user);
     const nxe = (this.efer & EFER_NXE) !== 0;
-    const baseErr = (kind === ACC_WRITE ? 2 : 0) | (cpl3 ? 4 : 0) | (kind === ACC_EXEC && nxe ? 16 : 0);
+    const baseErr = (kind === ACC_WRITE ? 2 : 0) | (user ? 4 : 0) | (kind === ACC_EXEC && nxe ? 16 : 0);
     if (phys < 0) this.pageFault(lo, hi, this.faultErr | baseErr);
     const wp = (this.cr0 & CR0_WP) !== 0;
     if (
-      (kind === ACC_WRITE && !this.walkWritable && (wp || cpl3)) ||
-      (cpl3 && !this.walkUser) ||
+      (kind === ACC_WRITE && !this.walkWritable && (wp || user)) ||
+      (user && !this.walkUser) ||
       (kind === ACC_EXEC && this.walkNx)
     ) {
       this.pageFault(lo, hi, 1 | baseErr);
@@ -320,15 +366,15 @@ export class Mmu extends CpuState {
     this.tlbWrite[i] = NO_TAG;
     this.tlbExec[i] = NO_TAG;
     this.tlbCodeWrite[i] = NO_TAG;
-    if (!(this.watches.length !== 0 && this.pageWatched(lo, hi))) {
+    if (!(this.watches.length !== 0 && this.pageWatched(lo, hi)) && user === (this.cpl === 3)) {
       this.tlbHi[i] = hi;
       this.tlbPhys[i] = phys;
-      if (!cpl3 || this.walkUser) {
-        this.tlbRead[i] = tag;
+      if (!user || this.walkUser) {
         if (!this.walkNx) this.tlbExec[i] = tag;
-        const canWrite = this.walkWritable || (!wp && !cpl3);
+        if (!this.alignCheck) this.tlbRead[i] = tag;
+        const canWrite = this.walkWritable || (!wp && !user);
         const flagsNow = this.pageFlags[page];
-        if (canWrite && this.walkDirty && (flagsNow & PAGE_HOST_READONLY) === 0) {
+        if (canWrite && this.walkDirty && (flagsNow & PAGE_HOST_READONLY) === 0 && !this.alignCheck) {
           if ((flagsNow & PAGE_HAS_CODE) === 0) this.tlbWrite[i] = tag;
           else this.tlbCodeWrite[i] = tag;
         }
@@ -376,6 +422,7 @@ export class Mmu extends CpuState {
     const off = lo & 0xfff;
     if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffe) return this.view.getUint16((this.tlbPhys[i] >>> 0) + off, true);
     if (off <= 0xffe) return this.view.getUint16(this.xlate(lo, hi, ACC_READ, 2), true);
+    if (this.alignCheck) this.misalignedSplit(lo, hi, 2, ACC_READ);
     return this.read8(lo, hi) | (this.read8((lo + 1) | 0, hi + (lo === -1 ? 1 : 0)) << 8);
   }
 
@@ -384,6 +431,7 @@ export class Mmu extends CpuState {
     const off = lo & 0xfff;
     if (this.tlbRead[i] === (lo & ~0xfff) && this.tlbHi[i] === hi && off <= 0xffc) return this.view.getInt32((this.tlbPhys[i] >>> 0) + off, true);
     if (off <= 0xffc) return this.view.getInt32(this.xlate(lo, hi, ACC_READ, 4), true);
+    if (this.alignCheck) this.misalignedSplit(lo, hi, 4, ACC_READ);
     return this.readSplit(lo, hi, 4);
   }
 
@@ -401,6 +449,7 @@ export class Mmu extends CpuState {
       this.rhi = this.view.getInt32(p + 4, true);
       return this.view.getInt32(p, true);
     }
+    if (this.alignCheck) this.misalignedSplit(lo, hi, 8, ACC_READ);
     const l = this.readSplit(lo, hi, 4);
     const n = (lo + 4) | 0;
     this.rhi = this.readSplit(n, n >>> 0 < lo >>> 0 ? hi + 1 : hi, 4);
@@ -466,6 +515,7 @@ export class Mmu extends CpuState {
 
   /** A page-crossing write: both pages are checked before any byte is stored. */
   private writeSplit(lo: number, hi: number, size: number, vLo: number, vHi: number): void {
+    if (this.alignCheck) this.misalignedSplit(lo, hi, size, ACC_WRITE);
     const endLo = (lo + size - 1) | 0;
     const endHi = (endLo >>> 0) < (lo >>> 0) ? hi + 1 : hi;
     const first = 4096 - (lo & 0xfff);
@@ -474,6 +524,79 @@ export class Mmu extends CpuState {
     for (let k = 0; k < size; k++) {
       const b = k < 4 ? (vLo >>> (8 * k)) & 0xff : (vHi >>> (8 * (k - 4))) & 0xff;
       this.u8[k < first ? p0 + k : p1 + (k - first)] = b;
+    }
+  }
+
+  /**
+   * A 2-, 4- or 8-byte access crossing a page is misaligned: #AC(0) while alignment checking is
+   * on, once both pages translate (a #PF takes precedence).
+   */
+  private misalignedSplit(lo: number, hi: number, size: number, kind: number): void {
+    if (this.alignExempt) return;
+    const endLo = (lo + size - 1) | 0;
+    this.xlate(lo, hi, kind, 1);
+    this.xlate(endLo, (endLo >>> 0) < (lo >>> 0) ? hi + 1 : hi, kind, 1);
+    this.raise(AC_VEC, 0);
+  }
+
+  /**
+   * For an operand read or written in pieces but checked as a whole (an 80-bit real must be
+   * 8-byte aligned, an x87 environment 4-byte aligned): #AC(0) if misaligned while alignment
+   * checking is on.
+   */
+  checkAlignment(lo: number, align: number): void {
+    if (this.alignCheck && (lo & (align - 1)) !== 0) this.raise(AC_VEC, 0);
+  }
+
+  // ---- implicit supervisor accesses ----------------------------------------------------------
+  // Descriptor tables, the TSS and the frame of an event delivered to CPL 0 are accessed at
+  // supervisor level whatever the CPL, and are never alignment-checked. At CPL 0 that is what
+  // the ordinary accessors do; at CPL 3 these walk the tables without touching the TLB.
+
+  private systemByte(lo: number, hi: number, kind: number): number {
+    return this.translateAs(lo, hi, kind, 1, false);
+  }
+
+  readSystem32(lo: number, hi: number): number {
+    if (this.cpl !== 3) return this.read32(lo, hi);
+    if ((lo & 0xfff) <= 0xffc) return this.view.getInt32(this.translateAs(lo, hi, ACC_READ, 4, false), true);
+    let v = 0;
+    for (let k = 0; k < 4; k++) {
+      const a = (lo + k) | 0;
+      v |= this.u8[this.systemByte(a, (a >>> 0) < (lo >>> 0) ? hi + 1 : hi, ACC_READ)] << (8 * k);
+    }
+    return v;
+  }
+
+  /** Returns the lo word; the hi word is left in `rhi`. */
+  readSystem64(lo: number, hi: number): number {
+    if (this.cpl !== 3) return this.read64(lo, hi);
+    const v = this.readSystem32(lo, hi);
+    const n = (lo + 4) | 0;
+    this.rhi = this.readSystem32(n, (n >>> 0) < (lo >>> 0) ? hi + 1 : hi);
+    return v;
+  }
+
+  /** Checks that a supervisor write of `size` bytes at (lo, hi) will not fault. */
+  probeSystemWrite(lo: number, hi: number, size: number): void {
+    if (this.cpl !== 3) {
+      this.probeWrite(lo, hi, size);
+      return;
+    }
+    this.translateAs(lo, hi, ACC_WRITE, size, false);
+    const endLo = (lo + size - 1) | 0;
+    if ((endLo & ~0xfff) !== (lo & ~0xfff)) this.translateAs(endLo, (endLo >>> 0) < (lo >>> 0) ? hi + 1 : hi, ACC_WRITE, 1, false);
+  }
+
+  writeSystem64(lo: number, hi: number, vLo: number, vHi: number): void {
+    if (this.cpl !== 3) {
+      this.write64(lo, hi, vLo, vHi);
+      return;
+    }
+    for (let k = 0; k < 8; k++) {
+      const a = (lo + k) | 0;
+      const b = k < 4 ? vLo >>> (8 * k) : vHi >>> (8 * (k - 4));
+      this.u8[this.systemByte(a, (a >>> 0) < (lo >>> 0) ? hi + 1 : hi, ACC_WRITE)] = b;
     }
   }
 

@@ -31,6 +31,10 @@ export function sseCheck(c: Cpu): void {
 
 /** Reads 16 bytes at ea into XMM slot `n`. */
 export function load128(c: Cpu, n: number): void {
+  if (c.alignCheck) {
+    bytes128(c, n, false);
+    return;
+  }
   const lo = c.eaLo;
   const hi = c.eaHi;
   const w = c.x32;
@@ -44,10 +48,31 @@ export function load128(c: Cpu, n: number): void {
 export function store128(c: Cpu, n: number): void {
   const w = c.x32;
   c.probeWrite(c.eaLo, c.eaHi, 16);
+  if (c.alignCheck) {
+    bytes128(c, n, true);
+    return;
+  }
   c.write64(c.eaLo, c.eaHi, w[n * 4], w[n * 4 + 1]);
   const l2 = c.eaPlus(8);
   c.write64(l2, c.tmpHi, w[n * 4 + 2], w[n * 4 + 3]);
 }
+
+/**
+ * A 16-byte access is not alignment-checked (#AC applies to 2-, 4- and 8-byte accesses): while
+ * checking is on, it goes byte by byte instead of as two 8-byte pieces.
+ */
+function bytes128(c: Cpu, n: number, write: boolean): void {
+  const b = c.x8;
+  for (let k = 0; k < 16; k++) {
+    const lo = c.eaPlus(k);
+    if (write) c.write8(lo, c.tmpHi, b[n * 16 + k]);
+    else scratch128[k] = c.read8(lo, c.tmpHi);
+  }
+  // A load lands in the register only once all 16 bytes were read.
+  if (!write) b.set(scratch128, n * 16);
+}
+
+const scratch128 = new Uint8Array(16);
 
 /**
  * The source XMM operand: the register number, or TMP after loading `bytes` (4, 8 or 16) from

@@ -91,6 +91,7 @@ function enter(c: Cpu, i: Insn): void {
   const total = size * (level + 1) + alloc;
   const endLo = (c.r[8] - total) | 0;
   const endHi = (c.r[8] >>> 0) < total ? c.r[9] - 1 : c.r[9];
+  c.stackCanonical(endHi);
   c.probeWrite(endLo, endHi, total);
   c.pushSized(size, rbpLo, rbpHi);
   const frameLo = c.r[8];
@@ -117,6 +118,7 @@ function leave(c: Cpu, i: Insn): void {
   const size = i.osize;
   const rbpLo = c.r[10];
   const rbpHi = c.r[11];
+  c.stackCanonical(rbpHi);
   const v = c.readSized(size, rbpLo, rbpHi);
   const vHi = c.rhi;
   const nLo = (rbpLo + size) | 0;

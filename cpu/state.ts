@@ -33,6 +33,7 @@ export const CR0_EM = 1 << 2;
 export const CR0_TS = 1 << 3;
 export const CR0_NE = 1 << 5;
 export const CR0_WP = 1 << 16;
+export const CR0_AM = 1 << 18;
 export const CR0_PG = 1 << 31;
 export const CR4_PAE = 1 << 5;
 export const CR4_PGE = 1 << 7;

@@ -91,7 +91,8 @@ function restart(c: Cpu): void {
 }
 
 function canBulk(c: Cpu, i: Insn): boolean {
-  return (c.flagsRest & DF) === 0 && c.watches.length === 0 && i.asize === 8;
+  // Alignment checking needs every element to go through the checked accessors.
+  return (c.flagsRest & DF) === 0 && c.watches.length === 0 && i.asize === 8 && !c.alignCheck;
 }
 
 function movs(c: Cpu, i: Insn): void {

@@ -44,14 +44,17 @@ function lgdtLidt(c: Cpu, i: Insn): void {
   }
 }
 
+/** SGDT/SIDT: the 10-byte image is never alignment-checked (as the hardware shows). */
 function sgdtSidt(c: Cpu, i: Insn): void {
   requireMem(c, i);
   c.ea(i);
   const gdt = (i.reg & 7) === 0;
   c.probeWrite(c.eaLo, c.eaHi, 10);
+  c.alignExempt = true;
   c.write16(c.eaLo, c.eaHi, gdt ? c.gdtLimit : c.idtLimit);
   const bLo = c.eaPlus(2);
   c.write64(bLo, c.tmpHi, gdt ? c.gdtBaseLo : c.idtBaseLo, gdt ? c.gdtBaseHi : c.idtBaseHi);
+  c.alignExempt = false;
 }
 
 /** 0F 01 /7: INVLPG m, SWAPGS (F8), RDTSCP (F9). */

@@ -418,6 +418,7 @@ const bcd = new Uint8Array(10);
 
 function loadBcd(c: Cpu): void {
   for (let k = 0; k < 10; k++) bcd[k] = c.read8(c.eaPlus(k), c.tmpHi);
+  c.checkAlignment(c.eaLo, 8);
   // value = Σ digits·10^k, accumulated in four 16-bit limbs (exact; invalid digits as hardware
   // leaves undefined are taken at face value).
   limb.fill(0);
@@ -451,6 +452,7 @@ function storeBcd(c: Cpu): boolean {
     ok = !I.big && (I.hi < 0x0de0b6b3 || (I.hi === 0x0de0b6b3 && I.lo < 0xa7640000));
   }
   c.probeWrite(c.eaLo, c.eaHi, 10);
+  c.checkAlignment(c.eaLo, 8);
   if (!ok) {
     X.flags |= IE;
     if (unmasked(c, IE)) return false;
@@ -1185,9 +1187,15 @@ function fullTagWord(c: Cpu): number {
   return tw;
 }
 
-/** FNSTENV/FNSAVE image (32-bit protected-mode layout, 28 bytes) at ea; pointers stored as 0. */
+/**
+ * FNSTENV/FNSAVE image (32-bit protected-mode layout, 28 bytes) at ea; pointers stored as 0.
+ * With alignment checking the image must be 4-byte aligned as a whole (as the hardware shows);
+ * its pieces, and FNSAVE's 80-bit registers, are not checked.
+ */
 function storeEnv(c: Cpu): void {
   c.probeWrite(c.eaLo, c.eaHi, 28);
+  c.checkAlignment(c.eaLo, 4);
+  c.alignExempt = true;
   c.write32(c.eaLo, c.eaHi, c.fcw | 0xffff0000);
   c.write32(c.eaPlus(4), c.tmpHi, c.fsw | 0xffff0000);
   c.write32(c.eaPlus(8), c.tmpHi, fullTagWord(c) | 0xffff0000);
@@ -1195,9 +1203,12 @@ function storeEnv(c: Cpu): void {
   c.write32(c.eaPlus(16), c.tmpHi, 0);
   c.write32(c.eaPlus(20), c.tmpHi, 0);
   c.write32(c.eaPlus(24), c.tmpHi, 0xffff0000 | 0);
+  c.alignExempt = false;
 }
 
+/** FLDENV/FRSTOR image; aligned as storeEnv's. */
 function loadEnv(c: Cpu): void {
+  c.checkAlignment(c.eaLo, 4);
   c.fcw = c.read16(c.eaLo, c.eaHi) | 0x40;
   c.fsw = c.read16(c.eaPlus(4), c.tmpHi);
   const tw = c.read16(c.eaPlus(8), c.tmpHi);
@@ -1302,12 +1313,14 @@ function x87mem(c: Cpu, op: number, r: number): void {
         case 5:
           if (pushOverflow(c)) return commit(c);
           loadExtInto(c, 0);
+          c.checkAlignment(c.eaLo, 8);
           push(c, bS, bH, bL);
           return commit(c);
         case 7:
           get(c, 0, false);
           if (underflowed() && unmasked(c, IE)) return commit(c);
           c.probeWrite(c.eaLo, c.eaHi, 10);
+          c.checkAlignment(c.eaLo, 8);
           storeExtAt(c, 0, aS, aH, aL);
           pop(c);
           return commit(c);
@@ -1336,6 +1349,7 @@ function x87mem(c: Cpu, op: number, r: number): void {
           const regs = 28;
           loadEnv(c);
           const t = top(c);
+          c.alignExempt = true;
           for (let k = 0; k < 8; k++) {
             loadExtInto(c, regs + k * 10);
             const p = (t + k) & 7;
@@ -1343,16 +1357,19 @@ function x87mem(c: Cpu, op: number, r: number): void {
             c.fpHi[p] = bH;
             c.fpLo[p] = bL;
           }
+          c.alignExempt = false;
           return;
         }
         case 6: {
           // FNSAVE: environment, ST0..ST7, then FNINIT.
           c.probeWrite(c.eaLo, c.eaHi, 108);
           storeEnv(c);
+          c.alignExempt = true;
           for (let k = 0; k < 8; k++) {
             const p = phys(c, k);
             storeExtAt(c, 28 + k * 10, c.fpSe[p], c.fpHi[p], c.fpLo[p]);
           }
+          c.alignExempt = false;
           fninit(c);
           return;
         }

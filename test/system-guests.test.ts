@@ -1,8 +1,9 @@
 /**
  * The sys_* sample guests (samples/build, `make -C samples`) prove the CPU's system behaviour —
  * own page tables, page protection, IST stacks and IRETQ, self-modifying code, triple fault,
- * FS/GS bases — from inside a real guest run through the real CLI. Each guest checks itself and
- * prints SUCCESS (exit 0) or a FAILURE line per broken check (exit 1).
+ * FS/GS bases, ring 3 and alignment checking, #SS vs #GP — from inside a real guest run through
+ * the real CLI. Each guest checks itself and prints SUCCESS (exit 0) or a FAILURE line per broken
+ * check (exit 1).
  */
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +32,14 @@ describe('system sample guests', () => {
     const r = runTender(['--mem=4096', sample('sys_paging')]);
     expectSuccess(r);
     expect(r.stdout).toContain('mem 0x100000000, 1 GiB page at physical 0x40000000\n');
+  });
+
+  it('sys_usermode with --mem=64: ring 3 by IRETQ, #AC(0) only with AM, AC and CPL 3, LAR/LSL/LSS/LFS/LGS', () => {
+    expectSuccess(runTender(['--mem=64', sample('sys_usermode')]));
+  });
+
+  it('sys_stackfault with --mem=64: a non-canonical stack-segment access is #SS(0), others #GP(0)', () => {
+    expectSuccess(runTender(['--mem=64', sample('sys_stackfault')]));
   });
 
   it('sys_triple: an undeliverable #UD is a triple fault, exit 1', () => {

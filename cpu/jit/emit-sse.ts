@@ -6,7 +6,7 @@
  */
 import { GP } from '../fault.js';
 import type { Insn } from '../insn.js';
-import { load128, sseCheck, TMP } from '../sse-common.js';
+import { load128, sseCheck, store128, TMP } from '../sse-common.js';
 import * as ssei from '../sse-int.js';
 import * as fast from '../sse-int-fast.js';
 import * as move from '../sse-move.js';
@@ -94,8 +94,7 @@ function store(e: BlockEmitter, i: Insn, aligned: boolean): void {
   }
   e.ea(i);
   if (aligned) e.emit(`if((ea&15)!==0)c.raise(${GP},0);`);
-  // Both halves are checked writable before either is stored (as store128 does).
-  e.emit(`c.probeWrite(ea,eh,16);c.write64(ea,eh,x32[${s}],x32[${s + 1}]);ea=(ea+8)|0;if((ea>>>0)<8)eh=(eh+1)|0;c.write64(ea,eh,x32[${s + 2}],x32[${s + 3}]);`);
+  e.emit(`c.eaLo=ea;c.eaHi=eh;${e.ref(store128)}(c,${i.reg});`);
   e.breakCheck();
 }
 

@@ -3,7 +3,7 @@
  * triple fault, CR2 and #PF error codes.
  */
 import { describe, expect, it } from 'vitest';
-import { assemble, CODE_BASE, createMachine, DATA_BASE, IST_TOPS, load, RAX, RBX, RCX, RDX, RSP, runUntilStop, setGate, StopReason, type Machine } from './long-mode-harness.js';
+import { assemble, CODE_BASE, createMachine, DATA_BASE, enterUserMode, IST_TOPS, load, RAX, RBX, RCX, RDX, RSP, runUntilStop, setGate, StopReason, type Machine } from './long-mode-harness.js';
 
 /** Handler that saves the frame (5 or 6 qwords above RSP) at 0x300000 and halts. */
 const HANDLER_AT = 0x180000;
@@ -128,6 +128,61 @@ describe('exception delivery', () => {
     expect(runUntilStop(m)).toBe(StopReason.Halted);
     expect(frame(m, 0)).toBe(0n);
     expect(frame(m, 1)).toBe(BigInt(CODE_BASE + 13));
+  });
+
+  it('picks #SS(0) or #GP(0) for a non-canonical memory operand by its base (ES/CS/SS/DS overrides ignored)', () => {
+    // RBX, RBP, RSP (through RCX for the stack itself), R12, R13 all hold the same non-canonical value.
+    const setup = 'mov $0x0000800000000000, %rax\nmov %rax, %rbx\nmov %rax, %rbp\nmov %rax, %r12\nmov %rax, %r13\n';
+    const cases: [string, number][] = [
+      ['mov (%rbx), %ecx', 13],
+      ['mov 8(%rbp), %ecx', 12],
+      ['mov %rax, %rsp\nmov 16(%rsp), %ecx', 12],
+      ['mov %rax, %rsp\nmov %ecx, (%rsp)', 12],
+      ['mov (%rbx,%rbp), %ecx', 13],
+      ['mov (%rbp,%rbx), %ecx', 12],
+      ['mov (%r12), %ecx', 13],
+      ['mov 8(%r13), %ecx', 13],
+      ['mov %ss:(%rbx), %ecx', 13],
+      ['mov %ds:8(%rbp), %ecx', 12],
+      ['mov %fs:8(%rbp), %ecx', 13],
+      ['addl $1, 8(%rbp)', 12],
+      ['lea 8(%rbp), %rcx\nud2', 6],
+      ['mov %rax, %rsp\nret', 12],
+      ['leave', 12],
+      ['mov %rax, %rsp\niretq', 12],
+    ];
+    for (const [code, vector] of cases) {
+      const m = createMachine();
+      load(m, CODE_BASE, assemble(setup + code + '\n'));
+      m.cpu.interceptExceptions = true;
+      expect(runUntilStop(m), code).toBe(StopReason.Exception);
+      expect(m.cpu.stopInfo.vector, code).toBe(vector);
+      if (vector !== 6) expect(m.cpu.stopInfo.errorCode, code).toBe(0);
+    }
+  });
+
+  it('raises #AC(0) at CPL 3 once AC is set, even for a page the TLB already held', () => {
+    // A misaligned read with AC=0 (the page enters the TLB), POPF sets AC, the same read again.
+    const code = 'mov $0x200001, %rbx\nmov (%rbx), %eax\npushfq\norq $0x40000, (%rsp)\npopfq\nmov (%rbx), %eax\n';
+    const m = createMachine();
+    load(m, CODE_BASE, assemble(code));
+    enterUserMode(m);
+    m.cpu.interceptExceptions = true;
+    expect(runUntilStop(m)).toBe(StopReason.Exception);
+    expect(m.cpu.stopInfo.vector).toBe(17);
+    expect(m.cpu.stopInfo.errorCode).toBe(0);
+    expect(m.cpu.stopInfo.rip).toBe(BigInt(CODE_BASE + 19));
+    // Without CR0.AM, or back at CPL 0, the same code runs on into the zeroed memory after it.
+    for (const user of [false, true]) {
+      const m2 = createMachine();
+      load(m2, CODE_BASE, assemble(code + 'hlt\n'));
+      if (user) enterUserMode(m2, false);
+      m2.cpu.interceptExceptions = true;
+      const stop = runUntilStop(m2);
+      // HLT at CPL 3 is #GP(0); at CPL 0 it halts.
+      if (user) expect([m2.cpu.stopInfo.vector, m2.cpu.getRip()]).toEqual([13, BigInt(CODE_BASE + 21)]);
+      else expect(stop).toBe(StopReason.Halted);
+    }
   });
 
   it('returns with IRETQ and resumes after INT3 (a trap)', () => {

@@ -129,6 +129,28 @@ export function createMachine(opts: MachineOptions = {}): Machine {
   return { mem, cpu, io };
 }
 
+/**
+ * Switches a fresh machine to CPL 3: every present page-table entry gets U=1, CS/SS become the
+ * user segments (0x33, 0x2b), CR0.AM is set when `alignmentMask` (so RFLAGS.AC turns on #AC).
+ */
+export function enterUserMode(m: Machine, alignmentMask = true): void {
+  const view = m.mem.view;
+  const table = (base: number, entries: number): void => {
+    for (let k = 0; k < entries; k++) {
+      const e = view.getUint32(base + k * 8, true);
+      if (e & 1) view.setUint32(base + k * 8, e | 4, true);
+    }
+  };
+  table(PML4, 1);
+  table(PDPT, 4);
+  table(PD, 512);
+  table(PT0, 512);
+  m.cpu.setControl(3, BigInt(PML4));
+  if (alignmentMask) m.cpu.setControl(0, m.cpu.getControl(0) | (1n << 18n));
+  m.cpu.setSegment(1, { selector: 0x33, base: 0n, limit: 0xffffffff, attributes: 0xa0fb });
+  m.cpu.setSegment(2, { selector: 0x2b, base: 0n, limit: 0xffffffff, attributes: 0xc0f3 });
+}
+
 /** Copies bytes into guest-physical memory (and tells the CPU, like a device would). */
 export function load(m: Machine, addr: number, bytes: Uint8Array): void {
   m.mem.u8.set(bytes, addr);

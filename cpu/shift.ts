@@ -324,7 +324,7 @@ export function shiftConst32(c: Cpu, i: Insn): void {
 }
 
 /** ROL/ROR of a 32-bit register by a constant: CF and OF change, the other flags stay. */
-function rotConst32(c: Cpu, i: Insn): void {
+export function rotConst32(c: Cpu, i: Insn): void {
   const k = i.dst << 1;
   const v = c.r[k];
   const n = i.src;
@@ -344,7 +344,7 @@ function rotConst32(c: Cpu, i: Insn): void {
 }
 
 /** SHL/SHR/SAR of a 64-bit register by a constant in [1, 63]. */
-function shiftConst64(c: Cpu, i: Insn): void {
+export function shiftConst64(c: Cpu, i: Insn): void {
   const k = i.dst << 1;
   const lo = c.r[k];
   const hi = c.r[k + 1];

@@ -6,13 +6,13 @@
  */
 import * as alu from '../alu.js';
 import * as ctl from '../control.js';
-import { getCF, LOP_ADD, LOP_DEC, LOP_INC, LOP_RESULT, LOP_SUB, testCondition } from '../flags.js';
+import { getArithFlags, getCF, LOP_ADD, LOP_DEC, LOP_EAGER, LOP_INC, LOP_RESULT, LOP_SUB, testCondition } from '../flags.js';
 import type { Insn } from '../insn.js';
 import * as mov from '../mov.js';
 import * as muldiv from '../muldiv.js';
 import * as shift from '../shift.js';
 import * as stack from '../stack.js';
-import { CF, OF } from '../state.js';
+import { ARITH_FLAGS, CF, OF } from '../state.js';
 import { addOffset, canonical, defJit, type BlockEmitter } from './emitter.js';
 
 const ADD = 0, OR = 1, AND = 4, SUB = 5, XOR = 6, CMP = 7, TEST = 8;
@@ -352,6 +352,42 @@ defJit(shift.shiftConst32, (e, i) => {
   else e.emit(`x=a<<${n};s=(a>>>${32 - n})&1;b=(s?${CF}:0)|((x>>>31)^s?${OF}:0);`);
   e.emit(`c.lop=${LOP_RESULT};c.lsize=4;c.lres=x|0;c.lresHi=0;c.lextra=b;${r}=x;${e.hi(i.dst)}=0;`);
   e.flags(-1, 4);
+  return true;
+});
+
+/** ROL/ROR r32 by a constant: CF and OF from the result, the other flags kept (eager flags). */
+defJit(shift.rotConst32, (e, i) => {
+  const r = e.lo(i.dst);
+  const n = i.src;
+  e.emit(`a=${r};b=${e.ref(getArithFlags)}(c)&${~(CF | OF)};`);
+  if (i.sub === 0) e.emit(`x=(a<<${n})|(a>>>${32 - n});s=x&1;b|=(s?${CF}:0)|((x>>>31)^s?${OF}:0);`);
+  else e.emit(`x=(a>>>${n})|(a<<${32 - n});b|=(x<0?${CF}:0)|(((x>>>31)^(x>>>30))&1?${OF}:0);`);
+  e.emit(`c.lop=${LOP_EAGER};c.lextra=b&${ARITH_FLAGS};${r}=x;${e.hi(i.dst)}=0;`);
+  e.flags(-1, 4);
+  return true;
+});
+
+/** A bit of the 64-bit value (a, ah) at constant position k, as an expression. */
+function bit64(k: number): string {
+  return k < 32 ? `((a>>>${k})&1)` : `((ah>>>${k - 32})&1)`;
+}
+
+/** SHL/SHR/SAR r64 by a constant in [1, 63]. */
+defJit(shift.shiftConst64, (e, i) => {
+  const n = i.src;
+  e.emit(`a=${e.lo(i.dst)};ah=${e.hi(i.dst)};`);
+  if (i.sub === 5) {
+    e.emit(n < 32 ? `x=(a>>>${n})|(ah<<${32 - n});xh=ah>>>${n};` : `x=ah>>>${n - 32};xh=0;`);
+    e.emit(`b=(${bit64(n - 1)}?${CF}:0)|(ah<0?${OF}:0);`);
+  } else if (i.sub === 7) {
+    e.emit(n < 32 ? `x=(a>>>${n})|(ah<<${32 - n});xh=ah>>${n};` : `x=ah>>${n - 32};xh=ah>>31;`);
+    e.emit(`b=${bit64(n - 1)}?${CF}:0;`);
+  } else {
+    e.emit(n < 32 ? `xh=(ah<<${n})|(a>>>${32 - n});x=a<<${n};` : `xh=a<<${n - 32};x=0;`);
+    e.emit(`s=${bit64(64 - n)};b=(s?${CF}:0)|((xh>>>31)^s?${OF}:0);`);
+  }
+  e.emit(`c.lop=${LOP_RESULT};c.lsize=8;c.lres=x;c.lresHi=xh;c.lextra=b;${e.lo(i.dst)}=x;${e.hi(i.dst)}=xh;`);
+  e.flags(-1, 8);
   return true;
 });
 

@@ -44,7 +44,7 @@ function storeNT(c: Cpu, i: Insn): void {
 }
 
 /** MOVSS load: register form moves the low dword; memory form zeroes the upper 96 bits. */
-function movssLoad(c: Cpu, i: Insn): void {
+export function movssLoad(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const d = i.reg * 4;
@@ -58,7 +58,7 @@ function movssLoad(c: Cpu, i: Insn): void {
   }
 }
 
-function movssStore(c: Cpu, i: Insn): void {
+export function movssStore(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   if (i.mod === 3) w[i.rm * 4] = w[i.reg * 4];
@@ -68,7 +68,7 @@ function movssStore(c: Cpu, i: Insn): void {
   }
 }
 
-function movsdLoad(c: Cpu, i: Insn): void {
+export function movsdLoad(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const d = i.reg * 4;
@@ -103,11 +103,11 @@ function storeLow64(c: Cpu, i: Insn, regZeroesUpper: boolean): void {
   }
 }
 
-function movsdStore(c: Cpu, i: Insn): void {
+export function movsdStore(c: Cpu, i: Insn): void {
   storeLow64(c, i, false);
 }
 
-function movqStore(c: Cpu, i: Insn): void {
+export function movqStore(c: Cpu, i: Insn): void {
   storeLow64(c, i, true);
 }
 

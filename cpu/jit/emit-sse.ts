@@ -139,3 +139,37 @@ defJit(move.movqLoad, (e, i) => {
   e.emit(`x32[${d + 2}]=0;x32[${d + 3}]=0;`);
   return true;
 });
+
+/** MOVSD/MOVSS loads: a register source moves the low lane; memory zeroes the rest. */
+function scalarLoad(e: BlockEmitter, i: Insn, dwords: 1 | 2): void {
+  guard(e);
+  const d = i.reg * 4;
+  if (i.mod === 3) {
+    for (let k = 0; k < dwords; k++) e.emit(`x32[${d + k}]=x32[${i.rm * 4 + k}];`);
+    return;
+  }
+  e.ea(i);
+  e.emit(dwords === 2 ? `x32[${d}]=c.read64(ea,eh);x32[${d + 1}]=c.rhi;` : `x32[${d}]=c.read32(ea,eh);x32[${d + 1}]=0;`);
+  e.emit(`x32[${d + 2}]=0;x32[${d + 3}]=0;`);
+}
+
+/** MOVSD/MOVSS/MOVQ stores of the low lane (MOVQ's register form zeroes the upper qword). */
+function scalarStore(e: BlockEmitter, i: Insn, dwords: 1 | 2, regZeroesUpper: boolean): void {
+  guard(e);
+  const s = i.reg * 4;
+  if (i.mod === 3) {
+    const d = i.rm * 4;
+    for (let k = 0; k < dwords; k++) e.emit(`x32[${d + k}]=x32[${s + k}];`);
+    if (regZeroesUpper) e.emit(`x32[${d + 2}]=0;x32[${d + 3}]=0;`);
+    return;
+  }
+  e.ea(i);
+  e.emit(dwords === 2 ? `c.write64(ea,eh,x32[${s}],x32[${s + 1}]);` : `c.write32(ea,eh,x32[${s}]);`);
+  e.breakCheck();
+}
+
+defJit(move.movsdLoad, (e, i) => (scalarLoad(e, i, 2), true));
+defJit(move.movssLoad, (e, i) => (scalarLoad(e, i, 1), true));
+defJit(move.movsdStore, (e, i) => (scalarStore(e, i, 2, false), true));
+defJit(move.movssStore, (e, i) => (scalarStore(e, i, 1, false), true));
+defJit(move.movqStore, (e, i) => (scalarStore(e, i, 2, true), true));

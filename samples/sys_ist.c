@@ -54,27 +54,6 @@ __asm__(".text\n" HANDLER(bp_handler, rec_bp, 0) HANDLER(ud_handler, rec_ud, 2)
 static uint8_t bp_stack[4096] __attribute__((aligned(16)));
 static uint8_t ud_stack[4096] __attribute__((aligned(16)));
 
-static int failures;
-
-static void check(const char *what, uint64_t got, uint64_t want)
-{
-    if (got == want)
-        return;
-    guest_printf("FAILURE: %s is 0x%lx, expected 0x%lx\n", what, got, want);
-    failures++;
-}
-
-/* The TSS the runtime loaded (TR → GDT descriptor → base). */
-static uint8_t *current_tss(void)
-{
-    struct sys_table_register gdtr;
-    uint16_t tr;
-    __asm__ __volatile__("sgdt %0\n\tstr %1" : "=m"(gdtr), "=r"(tr));
-    const uint64_t *d = (const uint64_t *)(uintptr_t)(gdtr.base + (tr & ~7u));
-    uint64_t base = ((d[0] >> 16) & 0xFFFFFF) | (((d[0] >> 56) & 0xFF) << 24) | (d[1] << 32);
-    return (uint8_t *)(uintptr_t)base;
-}
-
 static void set_ist(unsigned n, void *top)
 {
     uint64_t v = (uint64_t)(uintptr_t)top;

@@ -25,16 +25,6 @@ GUEST_MANIFEST();
 #define VA_1G    0x0000008000000000ull   /* 512 GiB: a 1 GiB page */
 #define GIB      0x40000000ull
 
-static int failures;
-
-static void check(const char *what, uint64_t got, uint64_t want)
-{
-    if (got == want)
-        return;
-    guest_printf("FAILURE: %s is 0x%lx, expected 0x%lx\n", what, got, want);
-    failures++;
-}
-
 static uint64_t peek(uint64_t va) { return *(volatile uint64_t *)(uintptr_t)va; }
 static void poke(uint64_t va, uint64_t v) { *(volatile uint64_t *)(uintptr_t)va = v; }
 

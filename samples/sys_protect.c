@@ -45,16 +45,6 @@ __asm__(".text\n"
         "addq $8, %rsp\n\t"               /* drop the error code */
         "iretq\n");
 
-static int failures;
-
-static void check(const char *what, uint64_t got, uint64_t want)
-{
-    if (got == want)
-        return;
-    guest_printf("FAILURE: %s is 0x%lx, expected 0x%lx\n", what, got, want);
-    failures++;
-}
-
 /* Each probe returns whether it faulted; the fault details are in pf_*. */
 static bool probe_read(uint64_t va, uint64_t *value)
 {

@@ -12,6 +12,7 @@
  * Run: tender --mem=64 sys_smc.hvt        → SUCCESS, exit 0
  */
 #include "guest.h"
+#include "sys.h"
 
 GUEST_MANIFEST();
 
@@ -31,16 +32,6 @@ __asm__(".section .rodata\n"
         ".text\n");
 
 typedef uint32_t (*fn_t)(uint32_t);
-
-static int failures;
-
-static void check(const char *what, uint64_t got, uint64_t want)
-{
-    if (got == want)
-        return;
-    guest_printf("FAILURE: %s is 0x%lx, expected 0x%lx\n", what, got, want);
-    failures++;
-}
 
 static void patch32(volatile uint8_t *at, uint32_t v)
 {

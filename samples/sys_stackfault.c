@@ -39,7 +39,6 @@ __asm__(".text\n"
         "iretq\n");
 
 static uint8_t fault_stack[4096] __attribute__((aligned(16)));
-static int failures;
 
 /*
  * A probe: RBX, RBP, R12 and R13 hold the non-canonical value, RSP that plus
@@ -87,17 +86,6 @@ static void expect(const char *what, uint64_t before, uint64_t vector)
         PROBE(insn, on_stack);                 \
         expect(insn, before, vector);          \
     } while (0)
-
-/* The TSS the runtime loaded (TR → GDT descriptor → base). */
-static uint8_t *current_tss(void)
-{
-    struct sys_table_register gdtr;
-    uint16_t tr;
-    __asm__ __volatile__("sgdt %0\n\tstr %1" : "=m"(gdtr), "=r"(tr));
-    const uint64_t *d = (const uint64_t *)(uintptr_t)(gdtr.base + (tr & ~7u));
-    uint64_t base = ((d[0] >> 16) & 0xFFFFFF) | (((d[0] >> 56) & 0xFF) << 24) | (d[1] << 32);
-    return (uint8_t *)(uintptr_t)base;
-}
 
 int guest_main(const char *cmdline)
 {

@@ -18,16 +18,6 @@ GUEST_MANIFEST();
 
 static uint64_t area_fs[32], area_gs[32], area_kgs[32];
 
-static int failures;
-
-static void check(const char *what, uint64_t got, uint64_t want)
-{
-    if (got == want)
-        return;
-    guest_printf("FAILURE: %s is 0x%lx, expected 0x%lx\n", what, got, want);
-    failures++;
-}
-
 static uint64_t gs_load(void)
 {
     uint64_t v;

@@ -151,16 +151,6 @@ __asm__(".text\n"
 
 static uint8_t kernel_stack[8192] __attribute__((aligned(16)));
 static uint64_t gdt[7] __attribute__((aligned(16)));
-static int failures;
-
-static void check(const char *what, uint64_t got, uint64_t want)
-{
-    if (got == want)
-        return;
-    guest_printf("FAILURE: %s is 0x%lx, expected 0x%lx\n", what, got, want);
-    failures++;
-}
-
 static uint64_t user_va(const uint8_t *label)
 {
     return VA_USER_CODE + (uint64_t)(label - user_begin);
@@ -203,17 +193,6 @@ static void expect_ac(const char *what, const uint8_t *p, const uint8_t *at, uin
     check(label, ut_ss, SEL_USER_DATA);
     guest_snprintf(label, sizeof(label), "%s: saved RFLAGS.AC", what);
     check(label, ut_rflags & RFLAGS_AC, RFLAGS_AC);
-}
-
-/* The TSS the runtime loaded (TR → GDT descriptor → base). */
-static uint8_t *current_tss(void)
-{
-    struct sys_table_register gdtr;
-    uint16_t tr;
-    __asm__ __volatile__("sgdt %0\n\tstr %1" : "=m"(gdtr), "=r"(tr));
-    const uint64_t *d = (const uint64_t *)(uintptr_t)(gdtr.base + (tr & ~7u));
-    uint64_t base = ((d[0] >> 16) & 0xFFFFFF) | (((d[0] >> 56) & 0xFF) << 24) | (d[1] << 32);
-    return (uint8_t *)(uintptr_t)base;
 }
 
 /* The runtime's GDT plus user data (index 5) and user code (index 6). */

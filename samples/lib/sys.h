@@ -26,6 +26,19 @@
 #define SEL_CODE 0x08
 #define SEL_DATA 0x10
 
+/* ---- checks ------------------------------------------------------------------ */
+
+/* Failed checks so far: a sample ends with FAILURE when it is non-zero. */
+static int failures;
+
+static inline void check(const char *what, uint64_t got, uint64_t want)
+{
+    if (got == want)
+        return;
+    guest_printf("FAILURE: %s is 0x%lx, expected 0x%lx\n", what, got, want);
+    failures++;
+}
+
 static inline uint64_t rdmsr(uint32_t index)
 {
     uint32_t lo, hi;
@@ -171,6 +184,17 @@ static inline uint64_t *pt_identity(size_t reserve)
     for (uint64_t a = split; a < mem; a += 0x200000)
         pt_map_2m(pml4, a, a, PTE_RW);
     return pml4;
+}
+
+/* The TSS the runtime loaded (TR → GDT descriptor → base). */
+static inline uint8_t *current_tss(void)
+{
+    struct sys_table_register gdtr;
+    uint16_t tr;
+    __asm__ __volatile__("sgdt %0\n\tstr %1" : "=m"(gdtr), "=r"(tr));
+    const uint64_t *d = (const uint64_t *)(uintptr_t)(gdtr.base + (tr & ~7u));
+    uint64_t base = ((d[0] >> 16) & 0xFFFFFF) | (((d[0] >> 56) & 0xFF) << 24) | (d[1] << 32);
+    return (uint8_t *)(uintptr_t)base;
 }
 
 #endif /* SAMPLES_SYS_H */

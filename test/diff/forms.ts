@@ -300,6 +300,7 @@ export const CI_FORMS: readonly string[] = [
   'Phsubd_mm_mmm64', 'Phsubsw_mm_mmm64', 'Psignb_mm_mmm64', 'Psignw_mm_mmm64',
   'Psignd_mm_mmm64', 'Pmulhrsw_mm_mmm64', 'Pabsb_mm_mmm64', 'Pabsw_mm_mmm64',
   'Pabsd_mm_mmm64', 'Palignr_mm_mmm64_imm8',
-  // MASKMOVQ: the byte-masked store to [RDI].
+  // MASKMOVQ and MASKMOVDQU: the byte-masked stores to [RDI].
   'Maskmovq_rDI_mm_mm',
+  'Maskmovdqu_rDI_xmm_xmm',
 ];

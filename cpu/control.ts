@@ -108,7 +108,7 @@ function jmpE(c: Cpu, i: Insn): void {
   c.jumpTo(tLo, c.rhi);
 }
 
-function ret(c: Cpu, i: Insn): void {
+export function ret(c: Cpu, i: Insn): void {
   const tLo = c.peekSized(8);
   const tHi = c.rhi;
   c.jumpTo(tLo, tHi);

@@ -68,7 +68,7 @@ export function compileBlock(lo: number, hi: number, insnAt: (off: number) => In
   if (!e.ends) e.emit(e.exitNext());
   const hoist = e.refs.map((_, n) => `const R${n}=R[${n}];`).join('');
   const name = `blk_${(hi >>> 0).toString(16)}_${(lo >>> 0).toString(16)}`;
-  const src = `"use strict";${hoist}return function ${name}(c){const r=c.r,x32=c.x32,x16=c.x16,xs16=c.xs16;let ea=0,eh=0,a=0,ah=0,b=0,bh=0,x=0,xh=0,s=0,p=0;c.curHi=${hi};for(;;){\n${e.source()}\n}};`;
+  const src = `"use strict";${hoist}return function ${name}(c){const r=c.r,x32=c.x32,x16=c.x16,xs16=c.xs16,tR=c.tlbRead,tW=c.tlbWrite,tH=c.tlbHi,tP=c.tlbPhys,dv=c.view,u8=c.u8;let ea=0,eh=0,a=0,ah=0,b=0,bh=0,x=0,xh=0,s=0,p=0,t=0,q=0;c.curHi=${hi};for(;;){\n${e.source()}\n}};`;
   const factory = new Function('R', src) as (refs: unknown[]) => BlockFn;
   return new JitBlock(factory(e.refs), page, hi);
 }

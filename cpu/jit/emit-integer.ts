@@ -7,6 +7,7 @@
 import * as alu from '../alu.js';
 import * as ctl from '../control.js';
 import { getArithFlags, getCF, LOP_ADD, LOP_DEC, LOP_EAGER, LOP_INC, LOP_RESULT, LOP_SUB, testCondition } from '../flags.js';
+import { GP } from '../fault.js';
 import type { Insn } from '../insn.js';
 import * as mov from '../mov.js';
 import * as muldiv from '../muldiv.js';
@@ -97,7 +98,7 @@ defJit(alu.ri64, (e, i) => {
 defJit(alu.memReg32, (e, i) => {
   e.ea(i);
   e.sync();
-  e.emit('p=c.read32(ea,eh);');
+  e.load(4, 'p');
   if (i.src === 1) calc32(e, i.sub, 'p', e.lo(i.reg));
   else calc32(e, i.sub, e.lo(i.reg), 'p');
   if (writesResult(i.sub)) e.emit(`${e.lo(i.dst)}=x;${e.hi(i.dst)}=0;`);
@@ -107,7 +108,7 @@ defJit(alu.memReg32, (e, i) => {
 defJit(alu.memReg64, (e, i) => {
   e.ea(i);
   e.sync();
-  e.emit('p=c.read64(ea,eh);s=c.rhi;');
+  e.load(8, 'p', 's');
   if (i.src === 1) calc64(e, i.sub, 'p', 's', e.lo(i.reg), e.hi(i.reg));
   else calc64(e, i.sub, e.lo(i.reg), e.hi(i.reg), 'p', 's');
   if (writesResult(i.sub)) e.emit(`${e.lo(i.dst)}=x;${e.hi(i.dst)}=xh;`);
@@ -117,15 +118,16 @@ defJit(alu.memReg64, (e, i) => {
 defJit(alu.memImm32, (e, i) => {
   e.ea(i);
   e.sync();
-  calc32(e, i.sub, 'c.read32(ea,eh)', String(i.imm | 0));
+  e.load(4, 'p');
+  calc32(e, i.sub, 'p', String(i.imm | 0));
   return true;
 });
 
 defJit(alu.memImm64, (e, i) => {
   e.ea(i);
   e.sync();
-  e.emit('p=c.read64(ea,eh);');
-  calc64(e, i.sub, 'p', 'c.rhi', String(i.imm | 0), String(i.imm >> 31));
+  e.load(8, 'p', 's');
+  calc64(e, i.sub, 'p', 's', String(i.imm | 0), String(i.imm >> 31));
   return true;
 });
 
@@ -177,7 +179,8 @@ defJit(alu.test8RI, (e, i) => (test8(e, `${e.get8(i.dst)}&${i.imm & 0xff}`), tru
 defJit(alu.cmp8MI, (e, i) => {
   e.ea(i);
   e.sync();
-  cmp8(e, 'c.read8(ea,eh)', String(i.imm & 0xff));
+  e.load(1, 'p');
+  cmp8(e, 'p', String(i.imm & 0xff));
   return true;
 });
 
@@ -189,21 +192,22 @@ defJit(mov.movRR64, (e, i) => (e.emit(`${e.lo(i.dst)}=${e.lo(i.src)};${e.hi(i.ds
 defJit(mov.load32, (e, i) => {
   e.ea(i);
   e.sync();
-  e.emit(`${e.lo(i.reg)}=c.read32(ea,eh);${e.hi(i.reg)}=0;`);
+  e.load(4, e.lo(i.reg));
+  e.emit(`${e.hi(i.reg)}=0;`);
   return true;
 });
 
 defJit(mov.load64, (e, i) => {
   e.ea(i);
   e.sync();
-  e.emit(`a=c.read64(ea,eh);${e.lo(i.reg)}=a;${e.hi(i.reg)}=c.rhi;`);
+  e.load(8, e.lo(i.reg), e.hi(i.reg));
   return true;
 });
 
 defJit(mov.store32, (e, i) => {
   e.ea(i);
   e.sync();
-  e.emit(`c.write32(ea,eh,${e.lo(i.reg)});`);
+  e.store(4, e.lo(i.reg));
   e.breakCheck();
   return true;
 });
@@ -211,7 +215,7 @@ defJit(mov.store32, (e, i) => {
 defJit(mov.store64, (e, i) => {
   e.ea(i);
   e.sync();
-  e.emit(`c.write64(ea,eh,${e.lo(i.reg)},${e.hi(i.reg)});`);
+  e.store(8, e.lo(i.reg), e.hi(i.reg));
   e.breakCheck();
   return true;
 });
@@ -227,7 +231,7 @@ defJit(mov.movEG, (e, i) => {
   }
   e.ea(i);
   e.sync();
-  e.emit(`c.write${size * 8}(ea,eh,${v});`);
+  e.store(size, v);
   e.breakCheck();
   return true;
 });
@@ -240,7 +244,8 @@ defJit(mov.movGE, (e, i) => {
   else {
     e.ea(i);
     e.sync();
-    v = `c.read${size * 8}(ea,eh)`;
+    e.load(size, 'p');
+    v = 'p';
   }
   e.emit(size === 1 ? e.set8(i.reg8, v) : `${e.lo(i.reg)}=(${e.lo(i.reg)}&-65536)|${v};`);
   return true;
@@ -257,10 +262,10 @@ defJit(mov.movEI, (e, i) => {
   }
   e.ea(i);
   e.sync();
-  if (size === 1) e.emit(`c.write8(ea,eh,${imm & 0xff});`);
-  else if (size === 2) e.emit(`c.write16(ea,eh,${imm & 0xffff});`);
-  else if (size === 4) e.emit(`c.write32(ea,eh,${imm});`);
-  else e.emit(`c.write64(ea,eh,${imm},${imm >> 31});`);
+  if (size === 1) e.store(1, String(imm & 0xff));
+  else if (size === 2) e.store(2, String(imm & 0xffff));
+  else if (size === 4) e.store(4, String(imm));
+  else e.store(8, String(imm), String(imm >> 31));
   e.breakCheck();
   return true;
 });
@@ -286,7 +291,8 @@ function narrowSource(e: BlockEmitter, i: Insn, size: number): string {
   if (i.mod === 3) return size === 1 ? e.get8(i.rm8) : size === 2 ? `(${e.lo(i.rm)}&65535)` : e.lo(i.rm);
   e.ea(i);
   e.sync();
-  return `c.read${size * 8}(ea,eh)`;
+  e.load(size as 1 | 2 | 4, 'p');
+  return 'p';
 }
 
 defJit(mov.movzx, (e, i) => {
@@ -318,7 +324,11 @@ defJit(mov.cmov, (e, i) => {
   else {
     e.ea(i);
     e.sync();
-    e.emit(wide ? 'a=c.read64(ea,eh);ah=c.rhi;' : 'a=c.read32(ea,eh);ah=0;');
+    if (wide) e.load(8, 'a', 'ah');
+    else {
+      e.load(4, 'a');
+      e.emit('ah=0;');
+    }
   }
   const cond = e.cond(i.opcode & 15, testCondition);
   e.emit(`if(${cond}){${e.lo(i.reg)}=a;${e.hi(i.reg)}=ah;}${wide ? '' : `else ${e.hi(i.reg)}=0;`}`);
@@ -334,7 +344,7 @@ defJit(mov.setcc, (e, i) => {
   e.emit(`b=${cond}?1:0;`);
   e.ea(i);
   e.sync();
-  e.emit('c.write8(ea,eh,b);');
+  e.store(1, 'b');
   e.breakCheck();
   return true;
 });
@@ -415,16 +425,16 @@ defJit(muldiv.imul3, (e, i) => {
 
 defJit(stack.pushR, (e, i) => {
   if (i.osize !== 8) return false;
-  e.sync();
-  e.emit(`c.push64(${e.lo(i.reg)},${e.hi(i.reg)});`);
+  e.push64(e.lo(i.reg), e.hi(i.reg));
   e.breakCheck();
   return true;
 });
 
 defJit(stack.popR, (e, i) => {
   if (i.osize !== 8) return false;
-  e.sync();
-  e.emit(`a=c.pop64();${e.lo(i.reg)}=a;${e.hi(i.reg)}=c.rhi;`);
+  e.peek64();
+  e.release(8);
+  e.emit(`${e.lo(i.reg)}=a;${e.hi(i.reg)}=ah;`);
   return true;
 });
 
@@ -458,9 +468,18 @@ defJit(ctl.jmpRel, (e, i) => {
 defJit(ctl.callRel, (e, i) => {
   const t = target(e, i);
   if (t === null) return false;
-  e.sync();
-  e.emit(`c.push64(${e.nextLo},${e.nextHi});`);
+  e.push64(String(e.nextLo), String(e.nextHi));
   e.emit(e.jumpCode(t[0], t[1]));
+  e.ends = true;
+  return true;
+});
+
+/** RET / RET imm16: the target must be canonical (#GP at the RET) before RSP moves. */
+defJit(ctl.ret, (e, i) => {
+  e.peek64();
+  e.emit(`t=ah>>15;if(t!==0&&t!==-1)c.raise(${GP},0);`);
+  e.release(8 + (i.opcode === 0xc2 ? i.imm & 0xffff : 0));
+  e.emit(e.exitCode('a', 'ah'));
   e.ends = true;
   return true;
 });

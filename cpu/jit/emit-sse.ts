@@ -108,7 +108,11 @@ defJit(move.movdToXmm, (e, i) => {
   if (i.mod === 3) e.emit(`x32[${d}]=${e.lo(i.rm)};x32[${d + 1}]=${wide ? e.hi(i.rm) : '0'};`);
   else {
     e.ea(i);
-    e.emit(wide ? `x32[${d}]=c.read64(ea,eh);x32[${d + 1}]=c.rhi;` : `x32[${d}]=c.read32(ea,eh);x32[${d + 1}]=0;`);
+    if (wide) e.load(8, `x32[${d}]`, `x32[${d + 1}]`);
+    else {
+      e.load(4, `x32[${d}]`);
+      e.emit(`x32[${d + 1}]=0;`);
+    }
   }
   e.emit(`x32[${d + 2}]=0;x32[${d + 3}]=0;`);
   return true;
@@ -123,7 +127,8 @@ defJit(move.movdFromXmm, (e, i) => {
     return true;
   }
   e.ea(i);
-  e.emit(wide ? `c.write64(ea,eh,x32[${s}],x32[${s + 1}]);` : `c.write32(ea,eh,x32[${s}]);`);
+  if (wide) e.store(8, `x32[${s}]`, `x32[${s + 1}]`);
+  else e.store(4, `x32[${s}]`);
   e.breakCheck();
   return true;
 });
@@ -134,7 +139,7 @@ defJit(move.movqLoad, (e, i) => {
   if (i.mod === 3) e.emit(`x32[${d}]=x32[${i.rm * 4}];x32[${d + 1}]=x32[${i.rm * 4 + 1}];`);
   else {
     e.ea(i);
-    e.emit(`x32[${d}]=c.read64(ea,eh);x32[${d + 1}]=c.rhi;`);
+    e.load(8, `x32[${d}]`, `x32[${d + 1}]`);
   }
   e.emit(`x32[${d + 2}]=0;x32[${d + 3}]=0;`);
   return true;
@@ -149,7 +154,11 @@ function scalarLoad(e: BlockEmitter, i: Insn, dwords: 1 | 2): void {
     return;
   }
   e.ea(i);
-  e.emit(dwords === 2 ? `x32[${d}]=c.read64(ea,eh);x32[${d + 1}]=c.rhi;` : `x32[${d}]=c.read32(ea,eh);x32[${d + 1}]=0;`);
+  if (dwords === 2) e.load(8, `x32[${d}]`, `x32[${d + 1}]`);
+  else {
+    e.load(4, `x32[${d}]`);
+    e.emit(`x32[${d + 1}]=0;`);
+  }
   e.emit(`x32[${d + 2}]=0;x32[${d + 3}]=0;`);
 }
 
@@ -164,7 +173,8 @@ function scalarStore(e: BlockEmitter, i: Insn, dwords: 1 | 2, regZeroesUpper: bo
     return;
   }
   e.ea(i);
-  e.emit(dwords === 2 ? `c.write64(ea,eh,x32[${s}],x32[${s + 1}]);` : `c.write32(ea,eh,x32[${s}]);`);
+  if (dwords === 2) e.store(8, `x32[${s}]`, `x32[${s + 1}]`);
+  else e.store(4, `x32[${s}]`);
   e.breakCheck();
 }
 

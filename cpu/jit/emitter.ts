@@ -4,14 +4,20 @@
  * emitter needs — effective addresses, the fault bookkeeping, flag conditions, and leaving the
  * block.
  *
- * The generated function has these locals: `c` (the Cpu), `r` (its register words), and scratch
- * `ea eh a ah b bh x xh s p` (numbers). Register n is `r[2n]` (lo) and `r[2n+1]` (hi).
+ * The generated function has these locals: `c` (the Cpu), `r` (its register words), the TLB
+ * arrays `tR tW tH tP` and guest memory `dv`/`u8` (for inline accesses), and scratch
+ * `ea eh a ah b bh x xh s p` (numbers; `t q` belong to load/store). Register n is `r[2n]` (lo)
+ * and `r[2n+1]` (hi).
  */
 import { BASE_RIP, type Handler, type Insn } from '../insn.js';
+import { SS_VEC } from '../fault.js';
 import { LOP_ADD, LOP_RESULT, LOP_SUB } from '../flags.js';
 
 /** Translates one instruction; returns false to leave it to its interpreter handler. */
 export type Emitter = (e: BlockEmitter, i: Insn) => boolean;
+
+/** The TLB slot of (ea, eh): the MMU's `tlbIndex` hash, spelled out for generated code. */
+const TLB_INDEX = '((ea>>>12)^(ea>>>24)^(eh<<4)^(eh>>>12))&4095';
 
 const emitters = new Map<Handler, Emitter>();
 
@@ -194,6 +200,73 @@ export class BlockEmitter {
       parts.push(`s=(ea>>>0)+(c.segBase[${k}]>>>0);eh=(eh+c.segBase[${k + 1}]+(s>4294967295?1:0))|0;ea=s|0;`);
     }
     this.emit(parts.join(''));
+  }
+
+  /**
+   * Reads `size` bytes at (ea, eh) into the lvalue `dst` (size 8: lo into `dst`, hi into
+   * `dstHi`). A TLB hit reads guest memory inline (the same test as the MMU's fast path);
+   * anything else goes through the MMU, which walks, checks and faults.
+   */
+  load(size: 1 | 2 | 4 | 8, dst: string, dstHi = ''): void {
+    const hit = `t=${TLB_INDEX};if(tR[t]===(ea&-4096)&&tH[t]===eh&&(ea&4095)<=${4096 - size})`;
+    switch (size) {
+      case 1:
+        this.emit(`${hit}${dst}=u8[(tP[t]>>>0)+(ea&4095)];else ${dst}=c.read8(ea,eh);`);
+        return;
+      case 2:
+        this.emit(`${hit}${dst}=dv.getUint16((tP[t]>>>0)+(ea&4095),true);else ${dst}=c.read16(ea,eh);`);
+        return;
+      case 4:
+        this.emit(`${hit}${dst}=dv.getInt32((tP[t]>>>0)+(ea&4095),true);else ${dst}=c.read32(ea,eh);`);
+        return;
+      default:
+        this.emit(`${hit}{q=(tP[t]>>>0)+(ea&4095);${dst}=dv.getInt32(q,true);${dstHi}=dv.getInt32(q+4,true);}else{${dst}=c.read64(ea,eh);${dstHi}=c.rhi;}`);
+    }
+  }
+
+  /** Writes `size` bytes of the expression `v` (size 8: and `vh`) at (ea, eh); see `load`. */
+  store(size: 1 | 2 | 4 | 8, v: string, vh = ''): void {
+    const hit = `t=${TLB_INDEX};if(tW[t]===(ea&-4096)&&tH[t]===eh&&(ea&4095)<=${4096 - size})`;
+    switch (size) {
+      case 1:
+        this.emit(`${hit}u8[(tP[t]>>>0)+(ea&4095)]=${v};else c.write8(ea,eh,${v});`);
+        return;
+      case 2:
+        this.emit(`${hit}dv.setUint16((tP[t]>>>0)+(ea&4095),${v},true);else c.write16(ea,eh,${v});`);
+        return;
+      case 4:
+        this.emit(`${hit}dv.setInt32((tP[t]>>>0)+(ea&4095),${v},true);else c.write32(ea,eh,${v});`);
+        return;
+      default:
+        this.emit(`${hit}{q=(tP[t]>>>0)+(ea&4095);dv.setInt32(q,${v},true);dv.setInt32(q+4,${vh},true);}else c.write64(ea,eh,${v},${vh});`);
+    }
+  }
+
+  /** #SS(0) unless (the hi word of) a stack address is canonical. */
+  private stackCanonical(hi: string): void {
+    this.emit(`t=${hi}>>15;if(t!==0&&t!==-1)c.raise(${SS_VEC},0);`);
+  }
+
+  /** PUSH of a 64-bit value (expressions, read before RSP changes), as `Cpu.push64`. */
+  push64(v: string, vh: string): void {
+    this.sync();
+    this.emit('a=r[8];ea=(a-8)|0;eh=(a>>>0)<8?(r[9]-1)|0:r[9];');
+    this.stackCanonical('eh');
+    this.store(8, v, vh);
+    this.emit('r[8]=ea;r[9]=eh;');
+  }
+
+  /** Reads the 64-bit value at RSP into `a`/`ah` (leaving RSP in ea/eh), as `Cpu.peekSized(8)`. */
+  peek64(): void {
+    this.sync();
+    this.emit('ea=r[8];eh=r[9];');
+    this.stackCanonical('eh');
+    this.load(8, 'a', 'ah');
+  }
+
+  /** RSP += n after `peek64` (ea/eh still hold the old RSP). */
+  release(n: number): void {
+    this.emit(`x=(ea>>>0)+${n};r[8]=x|0;r[9]=x>4294967295?(eh+1)|0:eh;`);
   }
 
   /** Notes the lazy flags a translated instruction left (for conditions later in the block). */

@@ -10,6 +10,7 @@
 import type { Cpu } from './cpu.js';
 import { GP, NM, UD, XM } from './fault.js';
 import type { Insn } from './insn.js';
+import { tlbIndex } from './mmu.js';
 import { CR0_EM, CR0_TS, CR4_OSFXSR, CR4_OSXMMEXCPT } from './state.js';
 
 /** Scratch XMM slots. */
@@ -25,15 +26,35 @@ const MX_UM = 1 << 11;
 
 /** #UD unless SSE is enabled (CR4.OSFXSR, CR0.EM clear); #NM if CR0.TS. */
 export function sseCheck(c: Cpu): void {
-  if ((c.cr0 & CR0_EM) !== 0 || (c.cr4 & CR4_OSFXSR) === 0) c.raise(UD, -1);
-  if ((c.cr0 & CR0_TS) !== 0) c.raise(NM, -1);
+  // One test on the hot path: any of EM, TS set or OSFXSR clear.
+  if (((c.cr0 & (CR0_EM | CR0_TS)) | ((c.cr4 & CR4_OSFXSR) ^ CR4_OSFXSR)) !== 0) sseFault(c);
 }
 
-/** Reads 16 bytes at ea into XMM slot `n`. */
+function sseFault(c: Cpu): never {
+  if ((c.cr0 & CR0_EM) !== 0 || (c.cr4 & CR4_OSFXSR) === 0) c.raise(UD, -1);
+  c.raise(NM, -1);
+}
+
+/**
+ * Reads 16 bytes at ea into XMM slot `n`. Bytes within one page whose read TLB entry is present
+ * (the usual case, and always for aligned operands) take one lookup; otherwise two 8-byte reads,
+ * which may fault after the first half is in slot `n` (so `n` must be a scratch slot or the
+ * destination must not matter on a fault).
+ */
 export function load128(c: Cpu, n: number): void {
   const lo = c.eaLo;
   const hi = c.eaHi;
   const w = c.x32;
+  const t = tlbIndex(lo, hi);
+  if (c.tlbRead[t] === (lo & ~0xfff) && c.tlbHi[t] === hi && (lo & 0xfff) <= 0xff0) {
+    const p = (c.tlbPhys[t] >>> 0) + (lo & 0xfff);
+    const v = c.view;
+    w[n * 4] = v.getInt32(p, true);
+    w[n * 4 + 1] = v.getInt32(p + 4, true);
+    w[n * 4 + 2] = v.getInt32(p + 8, true);
+    w[n * 4 + 3] = v.getInt32(p + 12, true);
+    return;
+  }
   w[n * 4] = c.read64(lo, hi);
   w[n * 4 + 1] = c.rhi;
   const l2 = c.eaPlus(8);
@@ -41,10 +62,23 @@ export function load128(c: Cpu, n: number): void {
   w[n * 4 + 3] = c.rhi;
 }
 
+/** Writes XMM slot `n` to the 16 bytes at ea: all of it or, on a fault, none of it. */
 export function store128(c: Cpu, n: number): void {
+  const lo = c.eaLo;
+  const hi = c.eaHi;
   const w = c.x32;
-  c.probeWrite(c.eaLo, c.eaHi, 16);
-  c.write64(c.eaLo, c.eaHi, w[n * 4], w[n * 4 + 1]);
+  const t = tlbIndex(lo, hi);
+  if (c.tlbWrite[t] === (lo & ~0xfff) && c.tlbHi[t] === hi && (lo & 0xfff) <= 0xff0) {
+    const p = (c.tlbPhys[t] >>> 0) + (lo & 0xfff);
+    const v = c.view;
+    v.setInt32(p, w[n * 4], true);
+    v.setInt32(p + 4, w[n * 4 + 1], true);
+    v.setInt32(p + 8, w[n * 4 + 2], true);
+    v.setInt32(p + 12, w[n * 4 + 3], true);
+    return;
+  }
+  c.probeWrite(lo, hi, 16);
+  c.write64(lo, hi, w[n * 4], w[n * 4 + 1]);
   const l2 = c.eaPlus(8);
   c.write64(l2, c.tmpHi, w[n * 4 + 2], w[n * 4 + 3]);
 }

@@ -16,6 +16,7 @@ import './stack.js';
 import './string.js';
 import './system.js';
 import './sse-move.js';
+import './sse-move-fast.js';
 import './sse-float.js';
 import './sse-convert.js';
 import './sse-int.js';

@@ -63,6 +63,28 @@ export function load128(c: Cpu, n: number): void {
 }
 
 /** Writes XMM slot `n` to the 16 bytes at ea: all of it or, on a fault, none of it. */
+/**
+ * Reads 16 bytes at ea into XMM register `n` as one step: on a fault `n` is unchanged (the
+ * page-crossing or TLB-missing case goes through TMP).
+ */
+export function load128To(c: Cpu, n: number): void {
+  const lo = c.eaLo;
+  const hi = c.eaHi;
+  const t = tlbIndex(lo, hi);
+  if (c.tlbRead[t] === (lo & ~0xfff) && c.tlbHi[t] === hi && (lo & 0xfff) <= 0xff0) {
+    const p = (c.tlbPhys[t] >>> 0) + (lo & 0xfff);
+    const v = c.view;
+    const w = c.x32;
+    w[n * 4] = v.getInt32(p, true);
+    w[n * 4 + 1] = v.getInt32(p + 4, true);
+    w[n * 4 + 2] = v.getInt32(p + 8, true);
+    w[n * 4 + 3] = v.getInt32(p + 12, true);
+    return;
+  }
+  load128(c, TMP);
+  copyXmm(c, n, TMP);
+}
+
 export function store128(c: Cpu, n: number): void {
   const lo = c.eaLo;
   const hi = c.eaHi;

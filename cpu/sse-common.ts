@@ -129,6 +129,18 @@ export function xmmSrc(c: Cpu, i: Insn, bytes: number, aligned: boolean): number
   return TMP;
 }
 
+/**
+ * The x32 index of a 16-byte-aligned XMM/m128 source for specialised handlers: `i.src` (the
+ * register's lane offset, set at decode time) or TMP's after loading memory.
+ */
+export function srcA128(c: Cpu, i: Insn): number {
+  if (i.mod === 3) return i.src;
+  c.ea(i);
+  if ((c.eaLo & 15) !== 0) c.raise(GP, 0);
+  load128(c, TMP);
+  return TMP * 4;
+}
+
 export function copyXmm(c: Cpu, dst: number, src: number): void {
   const w = c.x32;
   w[dst * 4] = w[src * 4];

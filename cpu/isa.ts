@@ -18,6 +18,7 @@ import './system.js';
 import './sse-move.js';
 import './sse-move-fast.js';
 import './sse-float.js';
+import './sse-float-fast.js';
 import './sse-convert.js';
 import './sse-int.js';
 import './sse-int-fast.js';

@@ -20,6 +20,7 @@ import './sse-move-fast.js';
 import './sse-float.js';
 import './sse-float-fast.js';
 import './sse-convert.js';
+import './sse-convert-fast.js';
 import './sse-int.js';
 import './sse-int-fast.js';
 import './sse-state.js';

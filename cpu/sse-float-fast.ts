@@ -13,7 +13,8 @@
 import type { Cpu } from './cpu.js';
 import type { Handler, Insn } from './insn.js';
 import { defFast, V_66, V_F2, V_NONE } from './optable.js';
-import { srcA128, sseCheck, TMP } from './sse-common.js';
+import { GP } from './fault.js';
+import { load128, srcA128, sseCheck, TMP } from './sse-common.js';
 import { exactPD, exactSD, OP_ADD, OP_DIV, OP_MUL, OP_SQRT, OP_SUB, plain64, QUIET, QUIET_MASK } from './sse-float.js';
 
 const MIN_NORMAL64 = 2.2250738585072014e-308;
@@ -29,23 +30,28 @@ function quiet(c: Cpu): boolean {
   return (c.mxcsr & QUIET_MASK) === QUIET;
 }
 
-/** The x32 offset of an XMM/m64 scalar source (memory is read into TMP's low qword). */
-function srcSD(c: Cpu, i: Insn): number {
-  if (i.mod === 3) return i.src;
+/** Reads an m64 source into TMP's low qword; returns TMP's xf64 offset. */
+function loadSD(c: Cpu, i: Insn): number {
   c.ea(i);
   const lo = c.read64(c.eaLo, c.eaHi);
   const w = c.x32;
   w[TMP * 4] = lo;
   w[TMP * 4 + 1] = c.rhi;
-  return TMP * 4;
+  return TMP * 2;
+}
+
+/** Reads an aligned m128 source into TMP; returns TMP's xf64 offset. */
+function loadPD(c: Cpu, i: Insn): number {
+  c.ea(i);
+  if ((c.eaLo & 15) !== 0) c.raise(GP, 0);
+  load128(c, TMP);
+  return TMP * 2;
 }
 
 // ---- scalar double ------------------------------------------------------------------------
+// Each operation is a core on xf64 offsets (d, s), wrapped by a register form and a memory form.
 
-function addSD(c: Cpu, i: Insn): void {
-  sseCheck(c);
-  const s = srcSD(c, i) >> 1;
-  const d = i.dst >> 1;
+function addSDCore(c: Cpu, d: number, s: number): void {
   const f = c.xf64;
   const a = f[d];
   const b = f[s];
@@ -55,10 +61,17 @@ function addSD(c: Cpu, i: Insn): void {
   else exactSD(c, d >> 1, s >> 1, OP_ADD);
 }
 
-function subSD(c: Cpu, i: Insn): void {
+function addSDRR(c: Cpu, i: Insn): void {
   sseCheck(c);
-  const s = srcSD(c, i) >> 1;
-  const d = i.dst >> 1;
+  addSDCore(c, i.dst >> 1, i.src >> 1);
+}
+
+function addSDRM(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  addSDCore(c, i.dst >> 1, loadSD(c, i));
+}
+
+function subSDCore(c: Cpu, d: number, s: number): void {
   const f = c.xf64;
   const a = f[d];
   const b = f[s];
@@ -67,10 +80,17 @@ function subSD(c: Cpu, i: Insn): void {
   else exactSD(c, d >> 1, s >> 1, OP_SUB);
 }
 
-function mulSD(c: Cpu, i: Insn): void {
+function subSDRR(c: Cpu, i: Insn): void {
   sseCheck(c);
-  const s = srcSD(c, i) >> 1;
-  const d = i.dst >> 1;
+  subSDCore(c, i.dst >> 1, i.src >> 1);
+}
+
+function subSDRM(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  subSDCore(c, i.dst >> 1, loadSD(c, i));
+}
+
+function mulSDCore(c: Cpu, d: number, s: number): void {
   const f = c.xf64;
   const a = f[d];
   const b = f[s];
@@ -80,10 +100,17 @@ function mulSD(c: Cpu, i: Insn): void {
   else exactSD(c, d >> 1, s >> 1, OP_MUL);
 }
 
-function divSD(c: Cpu, i: Insn): void {
+function mulSDRR(c: Cpu, i: Insn): void {
   sseCheck(c);
-  const s = srcSD(c, i) >> 1;
-  const d = i.dst >> 1;
+  mulSDCore(c, i.dst >> 1, i.src >> 1);
+}
+
+function mulSDRM(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  mulSDCore(c, i.dst >> 1, loadSD(c, i));
+}
+
+function divSDCore(c: Cpu, d: number, s: number): void {
   const f = c.xf64;
   const a = f[d];
   const b = f[s];
@@ -93,10 +120,17 @@ function divSD(c: Cpu, i: Insn): void {
   else exactSD(c, d >> 1, s >> 1, OP_DIV);
 }
 
-function sqrtSD(c: Cpu, i: Insn): void {
+function divSDRR(c: Cpu, i: Insn): void {
   sseCheck(c);
-  const s = srcSD(c, i) >> 1;
-  const d = i.dst >> 1;
+  divSDCore(c, i.dst >> 1, i.src >> 1);
+}
+
+function divSDRM(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  divSDCore(c, i.dst >> 1, loadSD(c, i));
+}
+
+function sqrtSDCore(c: Cpu, d: number, s: number): void {
   const f = c.xf64;
   const b = f[s];
   // The root of a positive normal is normal; √±0 = ±0 exactly.
@@ -104,12 +138,19 @@ function sqrtSD(c: Cpu, i: Insn): void {
   else exactSD(c, d >> 1, s >> 1, OP_SQRT);
 }
 
+function sqrtSDRR(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  sqrtSDCore(c, i.dst >> 1, i.src >> 1);
+}
+
+function sqrtSDRM(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  sqrtSDCore(c, i.dst >> 1, loadSD(c, i));
+}
+
 // ---- packed double ------------------------------------------------------------------------
 
-function addPD(c: Cpu, i: Insn): void {
-  sseCheck(c);
-  const s = srcA128(c, i) >> 1;
-  const d = i.dst >> 1;
+function addPDCore(c: Cpu, d: number, s: number): void {
   const f = c.xf64;
   const a0 = f[d], a1 = f[d + 1], b0 = f[s], b1 = f[s + 1];
   const r0 = a0 + b0, r1 = a1 + b1;
@@ -119,10 +160,17 @@ function addPD(c: Cpu, i: Insn): void {
   } else exactPD(c, d >> 1, s >> 1, OP_ADD);
 }
 
-function subPD(c: Cpu, i: Insn): void {
+function addPDRR(c: Cpu, i: Insn): void {
   sseCheck(c);
-  const s = srcA128(c, i) >> 1;
-  const d = i.dst >> 1;
+  addPDCore(c, i.dst >> 1, i.src >> 1);
+}
+
+function addPDRM(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  addPDCore(c, i.dst >> 1, loadPD(c, i));
+}
+
+function subPDCore(c: Cpu, d: number, s: number): void {
   const f = c.xf64;
   const a0 = f[d], a1 = f[d + 1], b0 = f[s], b1 = f[s + 1];
   const r0 = a0 - b0, r1 = a1 - b1;
@@ -132,10 +180,17 @@ function subPD(c: Cpu, i: Insn): void {
   } else exactPD(c, d >> 1, s >> 1, OP_SUB);
 }
 
-function mulPD(c: Cpu, i: Insn): void {
+function subPDRR(c: Cpu, i: Insn): void {
   sseCheck(c);
-  const s = srcA128(c, i) >> 1;
-  const d = i.dst >> 1;
+  subPDCore(c, i.dst >> 1, i.src >> 1);
+}
+
+function subPDRM(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  subPDCore(c, i.dst >> 1, loadPD(c, i));
+}
+
+function mulPDCore(c: Cpu, d: number, s: number): void {
   const f = c.xf64;
   const a0 = f[d], a1 = f[d + 1], b0 = f[s], b1 = f[s + 1];
   const r0 = a0 * b0, r1 = a1 * b1;
@@ -153,10 +208,17 @@ function mulPD(c: Cpu, i: Insn): void {
   } else exactPD(c, d >> 1, s >> 1, OP_MUL);
 }
 
-function divPD(c: Cpu, i: Insn): void {
+function mulPDRR(c: Cpu, i: Insn): void {
   sseCheck(c);
-  const s = srcA128(c, i) >> 1;
-  const d = i.dst >> 1;
+  mulPDCore(c, i.dst >> 1, i.src >> 1);
+}
+
+function mulPDRM(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  mulPDCore(c, i.dst >> 1, loadPD(c, i));
+}
+
+function divPDCore(c: Cpu, d: number, s: number): void {
   const f = c.xf64;
   const a0 = f[d], a1 = f[d + 1], b0 = f[s], b1 = f[s + 1];
   const r0 = a0 / b0, r1 = a1 / b1;
@@ -172,6 +234,16 @@ function divPD(c: Cpu, i: Insn): void {
     f[d] = r0;
     f[d + 1] = r1;
   } else exactPD(c, d >> 1, s >> 1, OP_DIV);
+}
+
+function divPDRR(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  divPDCore(c, i.dst >> 1, i.src >> 1);
+}
+
+function divPDRM(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  divPDCore(c, i.dst >> 1, loadPD(c, i));
 }
 
 // ---- unpacks ------------------------------------------------------------------------------
@@ -212,14 +284,23 @@ function operands(h: Handler): (i: Insn) => Handler {
   };
 }
 
-defFast(0x158, operands(addSD), -1, V_F2);
-defFast(0x15c, operands(subSD), -1, V_F2);
-defFast(0x159, operands(mulSD), -1, V_F2);
-defFast(0x15e, operands(divSD), -1, V_F2);
-defFast(0x151, operands(sqrtSD), -1, V_F2);
-defFast(0x158, operands(addPD), -1, V_66);
-defFast(0x15c, operands(subPD), -1, V_66);
-defFast(0x159, operands(mulPD), -1, V_66);
-defFast(0x15e, operands(divPD), -1, V_66);
+/** Register and memory source forms. */
+function forms(rr: Handler, rm: Handler): (i: Insn) => Handler {
+  return (i) => {
+    i.dst = i.reg * 4;
+    i.src = i.rm * 4;
+    return i.mod === 3 ? rr : rm;
+  };
+}
+
+defFast(0x158, forms(addSDRR, addSDRM), -1, V_F2);
+defFast(0x15c, forms(subSDRR, subSDRM), -1, V_F2);
+defFast(0x159, forms(mulSDRR, mulSDRM), -1, V_F2);
+defFast(0x15e, forms(divSDRR, divSDRM), -1, V_F2);
+defFast(0x151, forms(sqrtSDRR, sqrtSDRM), -1, V_F2);
+defFast(0x158, forms(addPDRR, addPDRM), -1, V_66);
+defFast(0x15c, forms(subPDRR, subPDRM), -1, V_66);
+defFast(0x159, forms(mulPDRR, mulPDRM), -1, V_66);
+defFast(0x15e, forms(divPDRR, divPDRM), -1, V_66);
 defFast([0x114, 0x115], operands(unpckpd), -1, V_66);
 defFast([0x114, 0x115], operands(unpckps), -1, V_NONE);

@@ -15,10 +15,13 @@ import type { Handler, Insn } from './insn.js';
 import { defFast, V_66, V_F2, V_NONE } from './optable.js';
 import { GP } from './fault.js';
 import { load128, srcA128, sseCheck, TMP } from './sse-common.js';
-import { exactPD, exactSD, OP_ADD, OP_DIV, OP_MUL, OP_SQRT, OP_SUB, plain64, QUIET, QUIET_MASK } from './sse-float.js';
+import { comis, exactPD, exactSD, OP_ADD, OP_DIV, OP_MAX, OP_MIN, OP_MUL, OP_SQRT, OP_SUB, plain64, QUIET, QUIET_MASK } from './sse-float.js';
+import { setArithFlags } from './flags.js';
+import { CF, ZF } from './state.js';
 
 const MIN_NORMAL64 = 2.2250738585072014e-308;
 const MAX64 = Number.MAX_VALUE;
+const MIN_NORMAL32 = 1.1754943508222875e-38;
 
 /** A finite normal result: no overflow, and not tiny before or after rounding. */
 function normal64(r: number): boolean {
@@ -246,6 +249,85 @@ function divPDRM(c: Cpu, i: Insn): void {
   divPDCore(c, i.dst >> 1, loadPD(c, i));
 }
 
+// ---- compares, minimum and maximum ------------------------------------------------------
+
+/** Not NaN and not denormal (zero, normal or infinite): compares raise nothing for it. */
+function ordinary64(x: number): boolean {
+  return Math.abs(x) >= MIN_NORMAL64 || x === 0;
+}
+
+function ordinary32(x: number): boolean {
+  return Math.abs(x) >= MIN_NORMAL32 || x === 0;
+}
+
+/** COMISD/UCOMISD core: ZF PF CF from the ordered comparison, OF SF AF cleared. */
+function comisdCore(c: Cpu, i: Insn, s: number): void {
+  const f = c.xf64;
+  const a = f[i.dst >> 1];
+  const b = f[s];
+  if (ordinary64(a) && ordinary64(b)) setArithFlags(c, a < b ? CF : a === b ? ZF : 0);
+  else comis(c, i);
+}
+
+function comisdRR(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  comisdCore(c, i, i.src >> 1);
+}
+
+function comisdRM(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  comisdCore(c, i, loadSD(c, i));
+}
+
+function comissCore(c: Cpu, i: Insn, s: number): void {
+  const f = c.xf32;
+  const a = f[i.dst];
+  const b = f[s];
+  if (ordinary32(a) && ordinary32(b)) setArithFlags(c, a < b ? CF : a === b ? ZF : 0);
+  else comis(c, i);
+}
+
+function comissRR(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  comissCore(c, i, i.src);
+}
+
+function comissRM(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  c.ea(i);
+  c.x32[TMP * 4] = c.read32(c.eaLo, c.eaHi);
+  comissCore(c, i, TMP * 4);
+}
+
+/**
+ * MINSD/MAXSD core (`sub` 1 for max): the destination when it compares below (above), else the
+ * source, which is also the answer for equal operands such as ±0.
+ */
+function minmaxSDCore(c: Cpu, i: Insn, s: number): void {
+  const f = c.xf64;
+  const d = i.dst >> 1;
+  const a = f[d];
+  const b = f[s];
+  if (ordinary64(a) && ordinary64(b)) {
+    // Bits, not values: the chosen operand is copied exactly.
+    if (!(i.sub === 0 ? a < b : a > b)) {
+      const w = c.x32;
+      w[i.dst] = w[s * 2];
+      w[i.dst + 1] = w[s * 2 + 1];
+    }
+  } else exactSD(c, d >> 1, s >> 1, i.sub === 0 ? OP_MIN : OP_MAX);
+}
+
+function minmaxSDRR(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  minmaxSDCore(c, i, i.src >> 1);
+}
+
+function minmaxSDRM(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  minmaxSDCore(c, i, loadSD(c, i));
+}
+
 // ---- unpacks ------------------------------------------------------------------------------
 
 /** UNPCKLPD / UNPCKHPD: `sub` is the dword offset of the qword read (0 low, 2 high). */
@@ -304,3 +386,16 @@ defFast(0x159, forms(mulPDRR, mulPDRM), -1, V_66);
 defFast(0x15e, forms(divPDRR, divPDRM), -1, V_66);
 defFast([0x114, 0x115], operands(unpckpd), -1, V_66);
 defFast([0x114, 0x115], operands(unpckps), -1, V_NONE);
+defFast([0x12e, 0x12f], forms(comisdRR, comisdRM), -1, V_66);
+defFast([0x12e, 0x12f], forms(comissRR, comissRM), -1, V_NONE);
+defFast(
+  [0x15d, 0x15f],
+  (i) => {
+    i.dst = i.reg * 4;
+    i.src = i.rm * 4;
+    i.sub = i.opcode === 0x15f ? 1 : 0;
+    return i.mod === 3 ? minmaxSDRR : minmaxSDRM;
+  },
+  -1,
+  V_F2,
+);

@@ -499,7 +499,7 @@ function cmpSD(c: Cpu, i: Insn): void {
 }
 
 /** COMISS/UCOMISS/COMISD/UCOMISD: ZF PF CF from the comparison; OF SF AF cleared. */
-function comis(c: Cpu, i: Insn): void {
+export function comis(c: Cpu, i: Insn): void {
   sseCheck(c);
   const double = i.p66;
   const s = xmmSrc(c, i, double ? 8 : 4, false);

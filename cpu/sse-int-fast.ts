@@ -1,16 +1,17 @@
 /**
  * Decode-time specialisations of the SSE2 integer operations that vectorised code runs most:
- * lane adds/subtracts, 16-bit multiplies and PMADDWD, logic, the unpacks and PSHUFD. The general
- * `pbin` in sse-int.ts stays the reference; these skip its run-time opcode switch and scratch
- * copy, and work on whole dwords: byte and word lanes are added or subtracted with carries kept
- * inside each lane (SWAR), and two 16-bit products are formed per dword. Lane k of a result
- * depends only on lane k of the operands, so writing the destination in place is safe when
- * source and destination are the same register; the unpacks and shuffles read every operand
- * lane first. `dst`/`src` hold the registers' x32 offsets (register × 4), set at decode time.
+ * lane adds/subtracts, 16-bit multiplies and PMADDWD, logic (also the PS/PD forms), the unpacks
+ * and PSHUFD. The general `pbin` in sse-int.ts stays the reference; these skip its run-time
+ * opcode switch and scratch copy, and work on whole dwords: byte and word lanes are added or
+ * subtracted with carries kept inside each lane (SWAR), and two 16-bit products are formed per
+ * dword. Lane k of a result depends only on lane k of the operands, so writing the destination
+ * in place is safe when source and destination are the same register; the unpacks and shuffles
+ * read every operand lane first. `dst`/`src` hold the registers' x32 offsets (register × 4),
+ * set at decode time.
  */
 import type { Cpu } from './cpu.js';
 import type { Handler, Insn } from './insn.js';
-import { defFast, V_66 } from './optable.js';
+import { defFast, V_66, V_NONE } from './optable.js';
 import { srcA128, sseCheck } from './sse-common.js';
 
 const H8 = 0x80808080 | 0;
@@ -350,6 +351,13 @@ defFast(0x1db, always(pand), -1, V_66);
 defFast(0x1df, orZero(pandn), -1, V_66);
 defFast(0x1eb, always(por), -1, V_66);
 defFast(0x1ef, orZero(pxor), -1, V_66);
+// ANDPS/ANDNPS/ORPS/XORPS and their PD forms are the same bit operations.
+for (const v of [V_NONE, V_66]) {
+  defFast(0x154, always(pand), -1, v);
+  defFast(0x155, orZero(pandn), -1, v);
+  defFast(0x156, always(por), -1, v);
+  defFast(0x157, orZero(pxor), -1, v);
+}
 defFast([0x160, 0x168], unpack(punpckbw), -1, V_66);
 defFast([0x161, 0x169], unpack(punpckwd), -1, V_66);
 defFast([0x162, 0x16a], unpack(punpckdq), -1, V_66);

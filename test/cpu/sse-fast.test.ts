@@ -16,6 +16,11 @@ const V: [bigint, bigint][] = [
   [0x8000800080007fffn, 0x00ff7f80ff01807fn],
   [0xffffffffffffffffn, 0x0000000000000000n],
   [0x3fb999999999999an, 0xbfd5555555555555n],
+  // Denormal double and float, double SNaN, float SNaN, −0 in the low lanes.
+  [0x0000000000000001n, 0x7ff0000000000001n],
+  [0x7ff0000000000001n, 0x8000000000000000n],
+  [0x000000007f800001n, 0x3ff0000000000000n],
+  [0x8000000000000000n, 0x0000000000000000n],
 ];
 
 const BINARY = [
@@ -23,8 +28,12 @@ const BINARY = [
   'pand', 'pandn', 'por', 'pxor', 'punpcklbw', 'punpckhbw', 'punpcklwd', 'punpckhwd', 'punpckldq', 'punpckhdq',
   'punpcklqdq', 'punpckhqdq', 'pshufd $0x1b,', 'pshufd $0,', 'addpd', 'subpd', 'mulpd', 'divpd', 'unpcklpd',
   'unpckhpd', 'unpcklps', 'unpckhps', 'addsd', 'subsd', 'mulsd', 'divsd', 'sqrtsd',
-  'movdqa', 'movdqu', 'movaps', 'movups', 'movapd', 'movupd', 'movsd', 'movq',
+  'movdqa', 'movdqu', 'movaps', 'movups', 'movapd', 'movupd', 'movsd', 'movq', 'minsd', 'maxsd',
+  'andps', 'andnps', 'orps', 'xorps', 'andpd', 'andnpd', 'orpd', 'xorpd',
 ];
+/** Compares: EFLAGS (the defined bits) go to RAX. */
+const COMPARES = ['ucomisd', 'comisd', 'ucomiss', 'comiss'];
+const FLAGS = '  pushfq\n  pop %rax\n  and $0x8d5, %rax\n';
 
 /** Each case leaves XMM0, RAX and MXCSR in four output words. */
 function build(): { source: string; labels: string[] } {
@@ -44,6 +53,10 @@ function build(): { source: string; labels: string[] } {
     for (const b of V) {
       for (const mxcsr of [0x1f80, 0x1fa0]) {
         for (const op of BINARY) add(a, b, mxcsr, `  ${op} 16(%rsp), %xmm0\n`);
+        for (const op of COMPARES) {
+          add(a, b, mxcsr, `  ${op} 16(%rsp), %xmm0\n${FLAGS}`);
+          add(a, b, mxcsr, `  ${op} %xmm1, %xmm0\n${FLAGS}`);
+        }
         for (const op of ['movd 16(%rsp),', 'movd %ebx,', 'movq %rbx,', 'cvtsi2sd %ebx,', 'cvtsi2sd %rbx,']) add(a, b, mxcsr, `  ${op} %xmm0\n`);
         for (const op of ['movups', 'movsd', 'movq']) add(a, b, mxcsr, `  ${op} %xmm1, (%rsp)\n  movdqu (%rsp), %xmm0\n`);
         add(a, b, mxcsr, '  movaps %xmm1, 16(%rsp)\n  movdqa 16(%rsp), %xmm0\n');

@@ -19,6 +19,7 @@ import './sse-move.js';
 import './sse-move-fast.js';
 import './sse-float.js';
 import './sse-float-fast.js';
+import './sse-single-fast.js';
 import './sse-convert.js';
 import './sse-convert-fast.js';
 import './sse-int.js';

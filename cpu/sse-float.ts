@@ -256,6 +256,11 @@ function arithPS(c: Cpu, i: Insn): void {
       }
     }
   }
+  exactPS(c, d, s, op);
+}
+
+/** The general path of a packed single operation (every MXCSR mode, flag and special value). */
+export function exactPS(c: Cpu, d: number, s: number, op: number): void {
   mxcsrBegin();
   for (let k = 0; k < 4; k++) lane32(c, op, d * 4 + k, s * 4 + k, OUT * 4 + k);
   mxcsrCommit(c);
@@ -309,6 +314,11 @@ function arithSS(c: Cpu, i: Insn): void {
       }
     }
   }
+  exactSS(c, d, s, op);
+}
+
+/** The general path of a scalar single operation (every MXCSR mode, flag and special value). */
+export function exactSS(c: Cpu, d: number, s: number, op: number): void {
   mxcsrBegin();
   lane32(c, op, d * 4, s * 4, OUT * 4);
   mxcsrCommit(c);

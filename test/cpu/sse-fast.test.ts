@@ -29,7 +29,8 @@ const BINARY = [
   'punpcklqdq', 'punpckhqdq', 'pshufd $0x1b,', 'pshufd $0,', 'addpd', 'subpd', 'mulpd', 'divpd', 'unpcklpd',
   'unpckhpd', 'unpcklps', 'unpckhps', 'addsd', 'subsd', 'mulsd', 'divsd', 'sqrtsd',
   'movdqa', 'movdqu', 'movaps', 'movups', 'movapd', 'movupd', 'movsd', 'movq', 'minsd', 'maxsd',
-  'andps', 'andnps', 'orps', 'xorps', 'andpd', 'andnpd', 'orpd', 'xorpd',
+  'andps', 'andnps', 'orps', 'xorps', 'andpd', 'andnpd', 'orpd', 'xorpd', 'addss', 'subss', 'mulss', 'divss',
+  'addps', 'subps', 'mulps', 'divps',
 ];
 /** Compares: EFLAGS (the defined bits) go to RAX. */
 const COMPARES = ['ucomisd', 'comisd', 'ucomiss', 'comiss'];

@@ -24,6 +24,7 @@ import './sse-convert.js';
 import './sse-convert-fast.js';
 import './sse-int.js';
 import './sse-int-fast.js';
+import './sse-shift-fast.js';
 import './sse-state.js';
 import './x87.js';
 import './mmx.js';

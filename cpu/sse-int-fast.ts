@@ -1,13 +1,13 @@
 /**
  * Decode-time specialisations of the SSE2 integer operations that vectorised code runs most:
- * lane adds/subtracts, 16-bit multiplies and PMADDWD, logic (also the PS/PD forms), the unpacks
- * and PSHUFD. The general `pbin` in sse-int.ts stays the reference; these skip its run-time
- * opcode switch and scratch copy, and work on whole dwords: byte and word lanes are added or
- * subtracted with carries kept inside each lane (SWAR), and two 16-bit products are formed per
- * dword. Lane k of a result depends only on lane k of the operands, so writing the destination
- * in place is safe when source and destination are the same register; the unpacks and shuffles
- * read every operand lane first. `dst`/`src` hold the registers' x32 offsets (register × 4),
- * set at decode time.
+ * lane adds/subtracts, 16-bit multiplies and PMADDWD, logic (also the PS/PD forms), equality
+ * compares and PMOVMSKB, the unpacks and PSHUFD. The general `pbin` in sse-int.ts stays the
+ * reference; these skip its run-time opcode switch and scratch copy, and work on whole dwords:
+ * byte and word lanes are added, subtracted or compared with carries kept inside each lane
+ * (SWAR), and two 16-bit products are formed per dword. Lane k of a result depends only on lane
+ * k of the operands, so writing the destination in place is safe when source and destination
+ * are the same register; the unpacks and shuffles read every operand lane first. `dst`/`src`
+ * hold the registers' x32 offsets (register × 4), set at decode time.
  */
 import type { Cpu } from './cpu.js';
 import type { Handler, Insn } from './insn.js';
@@ -217,6 +217,77 @@ function zeroDst(c: Cpu, i: Insn): void {
   w[d + 3] = 0;
 }
 
+/** Byte lanes of a dword: 0xff where a and b are equal, else 0 (no carry crosses a lane). */
+function eqBytes(a: number, b: number): number {
+  const x = a ^ b;
+  const m = ~(((x & L8) + L8) | x) & H8;
+  return (m - (m >>> 7)) | m;
+}
+
+function eqWords(a: number, b: number): number {
+  const x = a ^ b;
+  const m = ~(((x & L16) + L16) | x) & H16;
+  return (m - (m >>> 15)) | m;
+}
+
+function pcmpeqb(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const s = srcA128(c, i);
+  const d = i.dst;
+  const w = c.x32;
+  w[d] = eqBytes(w[d], w[s]);
+  w[d + 1] = eqBytes(w[d + 1], w[s + 1]);
+  w[d + 2] = eqBytes(w[d + 2], w[s + 2]);
+  w[d + 3] = eqBytes(w[d + 3], w[s + 3]);
+}
+
+function pcmpeqw(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const s = srcA128(c, i);
+  const d = i.dst;
+  const w = c.x32;
+  w[d] = eqWords(w[d], w[s]);
+  w[d + 1] = eqWords(w[d + 1], w[s + 1]);
+  w[d + 2] = eqWords(w[d + 2], w[s + 2]);
+  w[d + 3] = eqWords(w[d + 3], w[s + 3]);
+}
+
+function pcmpeqd(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const s = srcA128(c, i);
+  const d = i.dst;
+  const w = c.x32;
+  w[d] = w[d] === w[s] ? -1 : 0;
+  w[d + 1] = w[d + 1] === w[s + 1] ? -1 : 0;
+  w[d + 2] = w[d + 2] === w[s + 2] ? -1 : 0;
+  w[d + 3] = w[d + 3] === w[s + 3] ? -1 : 0;
+}
+
+function pcmpgtd(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const s = srcA128(c, i);
+  const d = i.dst;
+  const w = c.x32;
+  w[d] = w[d] > w[s] ? -1 : 0;
+  w[d + 1] = w[d + 1] > w[s + 1] ? -1 : 0;
+  w[d + 2] = w[d + 2] > w[s + 2] ? -1 : 0;
+  w[d + 3] = w[d + 3] > w[s + 3] ? -1 : 0;
+}
+
+/** The top bits of a dword's four bytes, as bits 0..3. */
+function byteSigns(x: number): number {
+  return ((x >>> 7) & 1) | ((x >>> 14) & 2) | ((x >>> 21) & 4) | ((x >>> 28) & 8);
+}
+
+/** PMOVMSKB r32, xmm (register form only): `dst` indexes the r array. */
+function pmovmskb(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const w = c.x32;
+  const s = i.src;
+  c.r[i.dst] = byteSigns(w[s]) | (byteSigns(w[s + 1]) << 4) | (byteSigns(w[s + 2]) << 8) | (byteSigns(w[s + 3]) << 12);
+  c.r[i.dst + 1] = 0;
+}
+
 /** PUNPCKLBW / PUNPCKHBW: `sub` is the dword offset of the half read (0 low, 2 high). */
 function punpckbw(c: Cpu, i: Insn): void {
   sseCheck(c);
@@ -358,6 +429,20 @@ for (const v of [V_NONE, V_66]) {
   defFast(0x156, always(por), -1, v);
   defFast(0x157, orZero(pxor), -1, v);
 }
+defFast(0x174, always(pcmpeqb), -1, V_66);
+defFast(0x175, always(pcmpeqw), -1, V_66);
+defFast(0x176, always(pcmpeqd), -1, V_66);
+defFast(0x166, always(pcmpgtd), -1, V_66);
+defFast(
+  0x1d7,
+  (i) => {
+    i.dst = i.reg * 2;
+    i.src = i.rm * 4;
+    return pmovmskb;
+  },
+  -1,
+  V_66,
+);
 defFast([0x160, 0x168], unpack(punpckbw), -1, V_66);
 defFast([0x161, 0x169], unpack(punpckwd), -1, V_66);
 defFast([0x162, 0x16a], unpack(punpckdq), -1, V_66);

@@ -30,8 +30,10 @@ const BINARY = [
   'unpckhpd', 'unpcklps', 'unpckhps', 'addsd', 'subsd', 'mulsd', 'divsd', 'sqrtsd',
   'movdqa', 'movdqu', 'movaps', 'movups', 'movapd', 'movupd', 'movsd', 'movq', 'minsd', 'maxsd',
   'andps', 'andnps', 'orps', 'xorps', 'andpd', 'andnpd', 'orpd', 'xorpd', 'addss', 'subss', 'mulss', 'divss',
-  'addps', 'subps', 'mulps', 'divps',
+  'addps', 'subps', 'mulps', 'divps', 'pcmpeqb', 'pcmpeqw', 'pcmpeqd', 'pcmpgtd',
 ];
+/** Shifts by immediate: counts 0, inside, at and past the lane width. */
+const SHIFTS = ['psrlw $0', 'psrlw $7', 'psrlw $16', 'psllw $1', 'psllw $15', 'psraw $15', 'psraw $16', 'psrld $0', 'psrld $31', 'pslld $32', 'psrad $0', 'psrad $200', 'psrlq $0', 'psrlq $1', 'psrlq $32', 'psrlq $63', 'psrlq $64', 'psllq $0', 'psllq $31', 'psllq $32', 'psllq $40'];
 /** Compares: EFLAGS (the defined bits) go to RAX. */
 const COMPARES = ['ucomisd', 'comisd', 'ucomiss', 'comiss'];
 const FLAGS = '  pushfq\n  pop %rax\n  and $0x8d5, %rax\n';
@@ -61,7 +63,8 @@ function build(): { source: string; labels: string[] } {
         for (const op of ['movd 16(%rsp),', 'movd %ebx,', 'movq %rbx,', 'cvtsi2sd %ebx,', 'cvtsi2sd %rbx,']) add(a, b, mxcsr, `  ${op} %xmm0\n`);
         for (const op of ['movups', 'movsd', 'movq']) add(a, b, mxcsr, `  ${op} %xmm1, (%rsp)\n  movdqu (%rsp), %xmm0\n`);
         add(a, b, mxcsr, '  movaps %xmm1, 16(%rsp)\n  movdqa 16(%rsp), %xmm0\n');
-        for (const op of ['movd %xmm1, %eax', 'movq %xmm1, %rax', 'cvttsd2si %xmm1, %eax', 'cvttsd2si %xmm1, %rax']) add(a, b, mxcsr, `  ${op}\n`);
+        for (const op of SHIFTS) add(a, b, mxcsr, `  ${op}, %xmm0\n`);
+        for (const op of ['pmovmskb %xmm1, %eax', 'pcmpeqb %xmm0, %xmm1\n  pmovmskb %xmm1, %eax', 'movd %xmm1, %eax', 'movq %xmm1, %rax', 'cvttsd2si %xmm1, %eax', 'cvttsd2si %xmm1, %rax']) add(a, b, mxcsr, `  ${op}\n`);
       }
       for (const mxcsr of [0x1f80, 0x1fa0]) for (const op of BINARY) add(a, b, mxcsr, `  ${op} %xmm0, %xmm0\n`);
     }

@@ -36,55 +36,46 @@ function sseFault(c: Cpu): never {
 }
 
 /**
- * Reads 16 bytes at ea into XMM slot `n`. Bytes within one page whose read TLB entry is present
- * (the usual case, and always for aligned operands) take one lookup; otherwise two 8-byte reads,
- * which may fault after the first half is in slot `n` (so `n` must be a scratch slot or the
- * destination must not matter on a fault).
+ * Reads the 16 bytes at ea into XMM slot `n` when they lie in one page whose read TLB entry is
+ * present (the usual case, and always for aligned operands): one lookup, nothing can fault.
  */
-export function load128(c: Cpu, n: number): void {
+function load128InPage(c: Cpu, n: number): boolean {
   const lo = c.eaLo;
   const hi = c.eaHi;
-  const w = c.x32;
   const t = tlbIndex(lo, hi);
-  if (c.tlbRead[t] === (lo & ~0xfff) && c.tlbHi[t] === hi && (lo & 0xfff) <= 0xff0) {
-    const p = (c.tlbPhys[t] >>> 0) + (lo & 0xfff);
-    const v = c.view;
-    w[n * 4] = v.getInt32(p, true);
-    w[n * 4 + 1] = v.getInt32(p + 4, true);
-    w[n * 4 + 2] = v.getInt32(p + 8, true);
-    w[n * 4 + 3] = v.getInt32(p + 12, true);
-    return;
-  }
-  w[n * 4] = c.read64(lo, hi);
+  if (c.tlbRead[t] !== (lo & ~0xfff) || c.tlbHi[t] !== hi || (lo & 0xfff) > 0xff0) return false;
+  const p = (c.tlbPhys[t] >>> 0) + (lo & 0xfff);
+  const v = c.view;
+  const w = c.x32;
+  w[n * 4] = v.getInt32(p, true);
+  w[n * 4 + 1] = v.getInt32(p + 4, true);
+  w[n * 4 + 2] = v.getInt32(p + 8, true);
+  w[n * 4 + 3] = v.getInt32(p + 12, true);
+  return true;
+}
+
+/**
+ * Reads 16 bytes at ea into XMM slot `n`. Outside the one-page case it takes two 8-byte
+ * reads, which may fault after the first half is in slot `n`: `n` is a scratch slot.
+ */
+export function load128(c: Cpu, n: number): void {
+  if (load128InPage(c, n)) return;
+  const w = c.x32;
+  w[n * 4] = c.read64(c.eaLo, c.eaHi);
   w[n * 4 + 1] = c.rhi;
   const l2 = c.eaPlus(8);
   w[n * 4 + 2] = c.read64(l2, c.tmpHi);
   w[n * 4 + 3] = c.rhi;
 }
 
-/** Writes XMM slot `n` to the 16 bytes at ea: all of it or, on a fault, none of it. */
-/**
- * Reads 16 bytes at ea into XMM register `n` as one step: on a fault `n` is unchanged (the
- * page-crossing or TLB-missing case goes through TMP).
- */
+/** Reads 16 bytes at ea into XMM register `n` as one step: on a fault `n` is unchanged. */
 export function load128To(c: Cpu, n: number): void {
-  const lo = c.eaLo;
-  const hi = c.eaHi;
-  const t = tlbIndex(lo, hi);
-  if (c.tlbRead[t] === (lo & ~0xfff) && c.tlbHi[t] === hi && (lo & 0xfff) <= 0xff0) {
-    const p = (c.tlbPhys[t] >>> 0) + (lo & 0xfff);
-    const v = c.view;
-    const w = c.x32;
-    w[n * 4] = v.getInt32(p, true);
-    w[n * 4 + 1] = v.getInt32(p + 4, true);
-    w[n * 4 + 2] = v.getInt32(p + 8, true);
-    w[n * 4 + 3] = v.getInt32(p + 12, true);
-    return;
-  }
+  if (load128InPage(c, n)) return;
   load128(c, TMP);
   copyXmm(c, n, TMP);
 }
 
+/** Writes XMM slot `n` to the 16 bytes at ea: all of it or, on a fault, none of it. */
 export function store128(c: Cpu, n: number): void {
   const lo = c.eaLo;
   const hi = c.eaHi;

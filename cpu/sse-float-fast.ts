@@ -1,6 +1,7 @@
 /**
  * Decode-time specialisations of the SSE2 double-precision arithmetic compiled code runs most
- * (ADD/SUB/MUL/DIV/SQRT in SD and PD forms) and of the unpacks (UNPCKL/H PS/PD).
+ * (ADD/SUB/MUL/DIV/SQRT in SD and PD forms, MINSD/MAXSD, the COMIS/UCOMIS compares) and of the
+ * unpacks and shuffles (UNPCKL/H PS/PD, SHUFPS/SHUFPD).
  *
  * The arithmetic takes JavaScript's result when it is provably the x86 one with nothing new to
  * report: MXCSR in the QUIET state (round to nearest, all exceptions masked, no DAZ/FTZ, PE
@@ -357,6 +358,34 @@ function unpckps(c: Cpu, i: Insn): void {
   w[d + 3] = b1;
 }
 
+/** SHUFPS: `sub` is the immediate; the low two dwords come from the destination. */
+function shufps(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const s = srcA128(c, i);
+  const d = i.dst;
+  const w = c.x32;
+  const m = i.sub;
+  const r0 = w[d + (m & 3)], r1 = w[d + ((m >> 2) & 3)], r2 = w[s + ((m >> 4) & 3)], r3 = w[s + ((m >> 6) & 3)];
+  w[d] = r0;
+  w[d + 1] = r1;
+  w[d + 2] = r2;
+  w[d + 3] = r3;
+}
+
+/** SHUFPD: the low qword from the destination, the high one from the source. */
+function shufpd(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const s = srcA128(c, i) + ((i.sub >> 1) & 1) * 2;
+  const d = i.dst;
+  const w = c.x32;
+  const lo = d + (i.sub & 1) * 2;
+  const r0 = w[lo], r1 = w[lo + 1], r2 = w[s], r3 = w[s + 1];
+  w[d] = r0;
+  w[d + 1] = r1;
+  w[d + 2] = r2;
+  w[d + 3] = r3;
+}
+
 function operands(h: Handler): (i: Insn) => Handler {
   return (i) => {
     i.dst = i.reg * 4;
@@ -399,3 +428,15 @@ defFast(
   -1,
   V_F2,
 );
+/** SHUFPS/SHUFPD keep the immediate in `sub`. */
+function shuffle(h: Handler): (i: Insn) => Handler {
+  return (i) => {
+    i.dst = i.reg * 4;
+    i.src = i.rm * 4;
+    i.sub = i.imm & 0xff;
+    return h;
+  };
+}
+
+defFast(0x1c6, shuffle(shufps), -1, V_NONE);
+defFast(0x1c6, shuffle(shufpd), -1, V_66);

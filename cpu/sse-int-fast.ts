@@ -1,13 +1,13 @@
 /**
  * Decode-time specialisations of the SSE2 integer operations that vectorised code runs most:
- * lane adds/subtracts, 16-bit multiplies and PMADDWD, logic (also the PS/PD forms), equality
- * compares and PMOVMSKB, the unpacks and PSHUFD. The general `pbin` in sse-int.ts stays the
- * reference; these skip its run-time opcode switch and scratch copy, and work on whole dwords:
- * byte and word lanes are added, subtracted or compared with carries kept inside each lane
- * (SWAR), and two 16-bit products are formed per dword. Lane k of a result depends only on lane
- * k of the operands, so writing the destination in place is safe when source and destination
- * are the same register; the unpacks and shuffles read every operand lane first. `dst`/`src`
- * hold the registers' x32 offsets (register × 4), set at decode time.
+ * lane adds/subtracts, 16-bit multiplies, PMADDWD and PMULUDQ, logic (also the PS/PD forms),
+ * equality compares and PMOVMSKB, the unpacks and PSHUFD. The general `pbin` in sse-int.ts
+ * stays the reference; these skip its run-time opcode switch and scratch copy, and work on whole
+ * dwords: byte and word lanes are added, subtracted or compared with carries kept inside each
+ * lane (SWAR), and two 16-bit products are formed per dword. Lane k of a result depends only on
+ * lane k of the operands, so writing the destination in place is safe when source and
+ * destination are the same register; the unpacks and shuffles read every operand lane first.
+ * `dst`/`src` hold the registers' x32 offsets (register × 4), set at decode time.
  */
 import type { Cpu } from './cpu.js';
 import type { Handler, Insn } from './insn.js';
@@ -160,6 +160,22 @@ function pmaddwd(c: Cpu, i: Insn): void {
   w[d + 1] = madd16(w[d + 1], w[s + 1]);
   w[d + 2] = madd16(w[d + 2], w[s + 2]);
   w[d + 3] = madd16(w[d + 3], w[s + 3]);
+}
+
+/** PMULUDQ: the unsigned 64-bit products of dwords 0 and 2, built from 16-bit halves. */
+function pmuludq(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const s = srcA128(c, i);
+  const d = i.dst;
+  const w = c.x32;
+  for (let k = 0; k < 4; k += 2) {
+    const x = w[d + k], y = w[s + k];
+    const xl = x & 0xffff, xh = x >>> 16, yl = y & 0xffff, yh = y >>> 16;
+    const ll = xl * yl, lh = xl * yh, hl = xh * yl;
+    const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+    w[d + k] = ((mid & 0xffff) << 16) | (ll & 0xffff);
+    w[d + k + 1] = (xh * yh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) | 0;
+  }
 }
 
 function pand(c: Cpu, i: Insn): void {
@@ -418,6 +434,7 @@ defFast(
 defFast(0x1d5, always(pmullw), -1, V_66);
 defFast(0x1e5, always(pmulhw), -1, V_66);
 defFast(0x1f5, always(pmaddwd), -1, V_66);
+defFast(0x1f4, always(pmuludq), -1, V_66);
 defFast(0x1db, always(pand), -1, V_66);
 defFast(0x1df, orZero(pandn), -1, V_66);
 defFast(0x1eb, always(por), -1, V_66);

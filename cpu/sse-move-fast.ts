@@ -1,9 +1,9 @@
 /**
  * Decode-time specialisations of the SSE/SSE2 moves that compiled code runs most: full-register
  * moves (MOVAPS/MOVAPD/MOVDQA/MOVUPS/MOVUPD/MOVDQU) split into register and memory forms,
- * MOVSD, MOVD/MOVQ between XMM and general registers, and MOVQ. The handlers in sse-move.ts stay
- * the reference; these only drop the run-time form tests and the scratch-slot round trip. The
- * XMM lane offsets (register × 4 dwords) are computed once, into `dst` and `src`.
+ * MOVSS, MOVSD, MOVD/MOVQ between XMM and general registers, and MOVQ. The handlers in
+ * sse-move.ts stay the reference; these only drop the run-time form tests and the scratch-slot
+ * round trip. The XMM lane offsets (register × 4 dwords) are computed once, into `dst`/`src`.
  */
 import type { Cpu } from './cpu.js';
 import { GP } from './fault.js';
@@ -75,6 +75,33 @@ function store64(c: Cpu, i: Insn): void {
   c.ea(i);
   const w = c.x32;
   c.write64(c.eaLo, c.eaHi, w[i.src], w[i.src + 1]);
+}
+
+/** MOVSS xmm, xmm and its store-form twin: the low dword only. */
+function mov32RR(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  const w = c.x32;
+  w[i.dst] = w[i.src];
+}
+
+/** MOVSS xmm, m32: the upper 96 bits are zeroed. */
+function load32Zx(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  c.ea(i);
+  const v = c.read32(c.eaLo, c.eaHi);
+  const w = c.x32;
+  const d = i.dst;
+  w[d] = v;
+  w[d + 1] = 0;
+  w[d + 2] = 0;
+  w[d + 3] = 0;
+}
+
+/** MOVSS m32, xmm. */
+function store32(c: Cpu, i: Insn): void {
+  sseCheck(c);
+  c.ea(i);
+  c.write32(c.eaLo, c.eaHi, c.x32[i.src]);
 }
 
 /** MOVQ xmm, xmm (F3 0F 7E and 66 0F D6 register forms): low qword, upper zeroed. */
@@ -168,7 +195,9 @@ defFast(0x17f, store(mov128RR, store128A), -1, V_66);
 defFast(0x111, store(mov128RR, store128U), -1, V_NONE);
 defFast(0x111, store(mov128RR, store128U), -1, V_66);
 defFast(0x17f, store(mov128RR, store128U), -1, V_F3);
-// MOVSD: the register forms keep the upper qword, the load zeroes it.
+// MOVSS and MOVSD: the register forms keep the rest of the destination, the loads zero it.
+defFast(0x110, load(mov32RR, load32Zx), -1, V_F3);
+defFast(0x111, store(mov32RR, store32), -1, V_F3);
 defFast(0x110, load(mov64RR, load64Zx), -1, V_F2);
 defFast(0x111, store(mov64RR, store64), -1, V_F2);
 // MOVQ xmm, xmm/m64 and MOVQ xmm/m64, xmm.

@@ -31,9 +31,14 @@ const BINARY = [
   'movdqa', 'movdqu', 'movaps', 'movups', 'movapd', 'movupd', 'movsd', 'movq', 'minsd', 'maxsd',
   'andps', 'andnps', 'orps', 'xorps', 'andpd', 'andnpd', 'orpd', 'xorpd', 'addss', 'subss', 'mulss', 'divss',
   'addps', 'subps', 'mulps', 'divps', 'pcmpeqb', 'pcmpeqw', 'pcmpeqd', 'pcmpgtd',
+  'pmuludq', 'shufps $0x1b,', 'shufps $0xe4,', 'shufpd $1,', 'shufpd $2,', 'movss',
 ];
 /** Shifts by immediate: counts 0, inside, at and past the lane width. */
-const SHIFTS = ['psrlw $0', 'psrlw $7', 'psrlw $16', 'psllw $1', 'psllw $15', 'psraw $15', 'psraw $16', 'psrld $0', 'psrld $31', 'pslld $32', 'psrad $0', 'psrad $200', 'psrlq $0', 'psrlq $1', 'psrlq $32', 'psrlq $63', 'psrlq $64', 'psllq $0', 'psllq $31', 'psllq $32', 'psllq $40'];
+const SHIFTS = [
+  'psrlw $0', 'psrlw $7', 'psrlw $16', 'psllw $1', 'psllw $15', 'psraw $15', 'psraw $16', 'psrld $0', 'psrld $31', 'pslld $32',
+  'psrad $0', 'psrad $200', 'psrlq $0', 'psrlq $1', 'psrlq $32', 'psrlq $63', 'psrlq $64', 'psllq $0', 'psllq $31', 'psllq $32',
+  'psllq $40',
+];
 /** Compares: EFLAGS (the defined bits) go to RAX. */
 const COMPARES = ['ucomisd', 'comisd', 'ucomiss', 'comiss'];
 const FLAGS = '  pushfq\n  pop %rax\n  and $0x8d5, %rax\n';
@@ -61,7 +66,7 @@ function build(): { source: string; labels: string[] } {
           add(a, b, mxcsr, `  ${op} %xmm1, %xmm0\n${FLAGS}`);
         }
         for (const op of ['movd 16(%rsp),', 'movd %ebx,', 'movq %rbx,', 'cvtsi2sd %ebx,', 'cvtsi2sd %rbx,']) add(a, b, mxcsr, `  ${op} %xmm0\n`);
-        for (const op of ['movups', 'movsd', 'movq']) add(a, b, mxcsr, `  ${op} %xmm1, (%rsp)\n  movdqu (%rsp), %xmm0\n`);
+        for (const op of ['movups', 'movss', 'movsd', 'movq']) add(a, b, mxcsr, `  ${op} %xmm1, (%rsp)\n  movdqu (%rsp), %xmm0\n`);
         add(a, b, mxcsr, '  movaps %xmm1, 16(%rsp)\n  movdqa 16(%rsp), %xmm0\n');
         for (const op of SHIFTS) add(a, b, mxcsr, `  ${op}, %xmm0\n`);
         for (const op of ['pmovmskb %xmm1, %eax', 'pcmpeqb %xmm0, %xmm1\n  pmovmskb %xmm1, %eax', 'movd %xmm1, %eax', 'movq %xmm1, %rax', 'cvttsd2si %xmm1, %eax', 'cvttsd2si %xmm1, %rax']) add(a, b, mxcsr, `  ${op}\n`);
@@ -148,7 +153,11 @@ describe('specialised SSE/SSE2 faults', () => {
   });
 
   it('raise #NM with CR0.TS and #UD with CR0.EM before touching any state', () => {
-    const forms = ['movdqa %xmm1, %xmm0', 'movsd %xmm1, %xmm0', 'movd %eax, %xmm0', 'movq %xmm1, %rax', 'paddd %xmm1, %xmm0', 'pxor %xmm0, %xmm0', 'pshufd $0, %xmm1, %xmm0', 'addsd %xmm1, %xmm0', 'mulpd %xmm1, %xmm0', 'sqrtsd %xmm1, %xmm0', 'cvtsi2sd %rax, %xmm0', 'cvttsd2si %xmm1, %eax'];
+    const forms = [
+      'movdqa %xmm1, %xmm0', 'movsd %xmm1, %xmm0', 'movd %eax, %xmm0', 'movq %xmm1, %rax', 'paddd %xmm1, %xmm0', 'pxor %xmm0, %xmm0',
+      'pshufd $0, %xmm1, %xmm0', 'addsd %xmm1, %xmm0', 'mulpd %xmm1, %xmm0', 'sqrtsd %xmm1, %xmm0', 'cvtsi2sd %rax, %xmm0',
+      'cvttsd2si %xmm1, %eax', 'psrlw $3, %xmm0', 'pmovmskb %xmm1, %eax', 'ucomisd %xmm1, %xmm0', 'addps %xmm1, %xmm0',
+    ];
     for (const [bit, vector] of [[8n, 7], [4n, 6]] as const) {
       for (const op of forms) {
         const { m, stop } = runAsm(`mov $3, %eax\n${op}\nhlt\n`, (mm) => {

@@ -5,10 +5,11 @@
  *
  * The arithmetic takes JavaScript's result when it is provably the x86 one with nothing new to
  * report: MXCSR in the QUIET state (round to nearest, all exceptions masked, no DAZ/FTZ, PE
- * already sticky), operands zero or finite normal (no DE, no NaN rules), and a result that is
- * finite normal or an exact zero (no OE/UE; an inexact result only sets PE, which is set).
- * Anything else goes to the general lane code in sse-float.ts, which stays the reference. The
- * checks are written inline so no double is returned from a call (V8 would box it).
+ * already sticky), operands neither NaN nor denormal (no IE, DE or NaN rules), and a result that
+ * is finite normal or an exact zero (no OE/UE/ZE; an inexact result only sets PE, which is set;
+ * an infinite operand gives such a result only as 0/∞, which is exact). Anything else goes to
+ * the general lane code in sse-float.ts, which stays the reference. The checks are written out
+ * rather than called: a double passed to or returned from a call V8 does not inline is boxed.
  * `dst`/`src` hold the registers' x32 offsets (register × 4), set at decode time.
  */
 import type { Cpu } from './cpu.js';
@@ -16,23 +17,26 @@ import type { Handler, Insn } from './insn.js';
 import { defFast, V_66, V_F2, V_NONE } from './optable.js';
 import { GP } from './fault.js';
 import { load128, srcA128, sseCheck, TMP } from './sse-common.js';
-import { comis, exactPD, exactSD, OP_ADD, OP_DIV, OP_MAX, OP_MIN, OP_MUL, OP_SQRT, OP_SUB, plain64, QUIET, QUIET_MASK } from './sse-float.js';
+import {
+  comis,
+  exactPD,
+  exactSD,
+  OP_ADD,
+  OP_DIV,
+  OP_MAX,
+  OP_MIN,
+  OP_MUL,
+  OP_SQRT,
+  OP_SUB,
+  QUIET,
+  QUIET_MASK,
+} from './sse-float.js';
 import { setArithFlags } from './flags.js';
 import { CF, ZF } from './state.js';
 
 const MIN_NORMAL64 = 2.2250738585072014e-308;
 const MAX64 = Number.MAX_VALUE;
 const MIN_NORMAL32 = 1.1754943508222875e-38;
-
-/** A finite normal result: no overflow, and not tiny before or after rounding. */
-function normal64(r: number): boolean {
-  const a = Math.abs(r);
-  return a > MIN_NORMAL64 && a <= MAX64;
-}
-
-function quiet(c: Cpu): boolean {
-  return (c.mxcsr & QUIET_MASK) === QUIET;
-}
 
 /** Reads an m64 source into TMP's low qword; returns TMP's xf64 offset. */
 function loadSD(c: Cpu, i: Insn): number {
@@ -61,8 +65,14 @@ function addSDCore(c: Cpu, d: number, s: number): void {
   const b = f[s];
   const r = a + b;
   // A zero sum of finite operands is exact (and signed as x86 signs it in round-to-nearest).
-  if (quiet(c) && plain64(a) && plain64(b) && (normal64(r) || r === 0)) f[d] = r;
-  else exactSD(c, d >> 1, s >> 1, OP_ADD);
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a === 0 || Math.abs(a) >= MIN_NORMAL64) &&
+    (b === 0 || Math.abs(b) >= MIN_NORMAL64) &&
+    ((Math.abs(r) > MIN_NORMAL64 && Math.abs(r) <= MAX64) || r === 0)
+  ) {
+    f[d] = r;
+  } else exactSD(c, d >> 1, s >> 1, OP_ADD);
 }
 
 function addSDRR(c: Cpu, i: Insn): void {
@@ -80,8 +90,14 @@ function subSDCore(c: Cpu, d: number, s: number): void {
   const a = f[d];
   const b = f[s];
   const r = a - b;
-  if (quiet(c) && plain64(a) && plain64(b) && (normal64(r) || r === 0)) f[d] = r;
-  else exactSD(c, d >> 1, s >> 1, OP_SUB);
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a === 0 || Math.abs(a) >= MIN_NORMAL64) &&
+    (b === 0 || Math.abs(b) >= MIN_NORMAL64) &&
+    ((Math.abs(r) > MIN_NORMAL64 && Math.abs(r) <= MAX64) || r === 0)
+  ) {
+    f[d] = r;
+  } else exactSD(c, d >> 1, s >> 1, OP_SUB);
 }
 
 function subSDRR(c: Cpu, i: Insn): void {
@@ -100,8 +116,14 @@ function mulSDCore(c: Cpu, d: number, s: number): void {
   const b = f[s];
   const r = a * b;
   // A zero product is exact only with a zero factor (else it underflowed).
-  if (quiet(c) && plain64(a) && plain64(b) && (normal64(r) || a === 0 || b === 0)) f[d] = r;
-  else exactSD(c, d >> 1, s >> 1, OP_MUL);
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a === 0 || Math.abs(a) >= MIN_NORMAL64) &&
+    (b === 0 || Math.abs(b) >= MIN_NORMAL64) &&
+    ((Math.abs(r) > MIN_NORMAL64 && Math.abs(r) <= MAX64) || (r === 0 && (a === 0 || b === 0)))
+  ) {
+    f[d] = r;
+  } else exactSD(c, d >> 1, s >> 1, OP_MUL);
 }
 
 function mulSDRR(c: Cpu, i: Insn): void {
@@ -120,8 +142,14 @@ function divSDCore(c: Cpu, d: number, s: number): void {
   const b = f[s];
   const r = a / b;
   // A zero dividend over a non-zero divisor is exact; a zero divisor never takes this path.
-  if (quiet(c) && plain64(a) && plain64(b) && (normal64(r) || (a === 0 && b !== 0))) f[d] = r;
-  else exactSD(c, d >> 1, s >> 1, OP_DIV);
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a === 0 || Math.abs(a) >= MIN_NORMAL64) &&
+    (b === 0 || Math.abs(b) >= MIN_NORMAL64) &&
+    ((Math.abs(r) > MIN_NORMAL64 && Math.abs(r) <= MAX64) || (a === 0 && b !== 0))
+  ) {
+    f[d] = r;
+  } else exactSD(c, d >> 1, s >> 1, OP_DIV);
 }
 
 function divSDRR(c: Cpu, i: Insn): void {
@@ -137,8 +165,8 @@ function divSDRM(c: Cpu, i: Insn): void {
 function sqrtSDCore(c: Cpu, d: number, s: number): void {
   const f = c.xf64;
   const b = f[s];
-  // The root of a positive normal is normal; √±0 = ±0 exactly.
-  if (quiet(c) && plain64(b) && b >= 0) f[d] = Math.sqrt(b);
+  // The root of a positive normal is normal, of +∞ it is +∞; √±0 = ±0 exactly.
+  if ((c.mxcsr & QUIET_MASK) === QUIET && (b === 0 || b >= MIN_NORMAL64)) f[d] = Math.sqrt(b);
   else exactSD(c, d >> 1, s >> 1, OP_SQRT);
 }
 
@@ -158,7 +186,15 @@ function addPDCore(c: Cpu, d: number, s: number): void {
   const f = c.xf64;
   const a0 = f[d], a1 = f[d + 1], b0 = f[s], b1 = f[s + 1];
   const r0 = a0 + b0, r1 = a1 + b1;
-  if (quiet(c) && plain64(a0) && plain64(b0) && plain64(a1) && plain64(b1) && (normal64(r0) || r0 === 0) && (normal64(r1) || r1 === 0)) {
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a0 === 0 || Math.abs(a0) >= MIN_NORMAL64) &&
+    (b0 === 0 || Math.abs(b0) >= MIN_NORMAL64) &&
+    (a1 === 0 || Math.abs(a1) >= MIN_NORMAL64) &&
+    (b1 === 0 || Math.abs(b1) >= MIN_NORMAL64) &&
+    ((Math.abs(r0) > MIN_NORMAL64 && Math.abs(r0) <= MAX64) || r0 === 0) &&
+    ((Math.abs(r1) > MIN_NORMAL64 && Math.abs(r1) <= MAX64) || r1 === 0)
+  ) {
     f[d] = r0;
     f[d + 1] = r1;
   } else exactPD(c, d >> 1, s >> 1, OP_ADD);
@@ -178,7 +214,15 @@ function subPDCore(c: Cpu, d: number, s: number): void {
   const f = c.xf64;
   const a0 = f[d], a1 = f[d + 1], b0 = f[s], b1 = f[s + 1];
   const r0 = a0 - b0, r1 = a1 - b1;
-  if (quiet(c) && plain64(a0) && plain64(b0) && plain64(a1) && plain64(b1) && (normal64(r0) || r0 === 0) && (normal64(r1) || r1 === 0)) {
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a0 === 0 || Math.abs(a0) >= MIN_NORMAL64) &&
+    (b0 === 0 || Math.abs(b0) >= MIN_NORMAL64) &&
+    (a1 === 0 || Math.abs(a1) >= MIN_NORMAL64) &&
+    (b1 === 0 || Math.abs(b1) >= MIN_NORMAL64) &&
+    ((Math.abs(r0) > MIN_NORMAL64 && Math.abs(r0) <= MAX64) || r0 === 0) &&
+    ((Math.abs(r1) > MIN_NORMAL64 && Math.abs(r1) <= MAX64) || r1 === 0)
+  ) {
     f[d] = r0;
     f[d + 1] = r1;
   } else exactPD(c, d >> 1, s >> 1, OP_SUB);
@@ -199,13 +243,13 @@ function mulPDCore(c: Cpu, d: number, s: number): void {
   const a0 = f[d], a1 = f[d + 1], b0 = f[s], b1 = f[s + 1];
   const r0 = a0 * b0, r1 = a1 * b1;
   if (
-    quiet(c) &&
-    plain64(a0) &&
-    plain64(b0) &&
-    plain64(a1) &&
-    plain64(b1) &&
-    (normal64(r0) || a0 === 0 || b0 === 0) &&
-    (normal64(r1) || a1 === 0 || b1 === 0)
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a0 === 0 || Math.abs(a0) >= MIN_NORMAL64) &&
+    (b0 === 0 || Math.abs(b0) >= MIN_NORMAL64) &&
+    (a1 === 0 || Math.abs(a1) >= MIN_NORMAL64) &&
+    (b1 === 0 || Math.abs(b1) >= MIN_NORMAL64) &&
+    ((Math.abs(r0) > MIN_NORMAL64 && Math.abs(r0) <= MAX64) || (r0 === 0 && (a0 === 0 || b0 === 0))) &&
+    ((Math.abs(r1) > MIN_NORMAL64 && Math.abs(r1) <= MAX64) || (r1 === 0 && (a1 === 0 || b1 === 0)))
   ) {
     f[d] = r0;
     f[d + 1] = r1;
@@ -227,13 +271,13 @@ function divPDCore(c: Cpu, d: number, s: number): void {
   const a0 = f[d], a1 = f[d + 1], b0 = f[s], b1 = f[s + 1];
   const r0 = a0 / b0, r1 = a1 / b1;
   if (
-    quiet(c) &&
-    plain64(a0) &&
-    plain64(b0) &&
-    plain64(a1) &&
-    plain64(b1) &&
-    (normal64(r0) || (a0 === 0 && b0 !== 0)) &&
-    (normal64(r1) || (a1 === 0 && b1 !== 0))
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a0 === 0 || Math.abs(a0) >= MIN_NORMAL64) &&
+    (b0 === 0 || Math.abs(b0) >= MIN_NORMAL64) &&
+    (a1 === 0 || Math.abs(a1) >= MIN_NORMAL64) &&
+    (b1 === 0 || Math.abs(b1) >= MIN_NORMAL64) &&
+    ((Math.abs(r0) > MIN_NORMAL64 && Math.abs(r0) <= MAX64) || (a0 === 0 && b0 !== 0)) &&
+    ((Math.abs(r1) > MIN_NORMAL64 && Math.abs(r1) <= MAX64) || (a1 === 0 && b1 !== 0))
   ) {
     f[d] = r0;
     f[d + 1] = r1;
@@ -252,22 +296,15 @@ function divPDRM(c: Cpu, i: Insn): void {
 
 // ---- compares, minimum and maximum ------------------------------------------------------
 
-/** Not NaN and not denormal (zero, normal or infinite): compares raise nothing for it. */
-function ordinary64(x: number): boolean {
-  return Math.abs(x) >= MIN_NORMAL64 || x === 0;
-}
-
-function ordinary32(x: number): boolean {
-  return Math.abs(x) >= MIN_NORMAL32 || x === 0;
-}
-
 /** COMISD/UCOMISD core: ZF PF CF from the ordered comparison, OF SF AF cleared. */
 function comisdCore(c: Cpu, i: Insn, s: number): void {
   const f = c.xf64;
   const a = f[i.dst >> 1];
   const b = f[s];
-  if (ordinary64(a) && ordinary64(b)) setArithFlags(c, a < b ? CF : a === b ? ZF : 0);
-  else comis(c, i);
+  // Neither NaN nor denormal: the comparison raises nothing.
+  if ((a === 0 || Math.abs(a) >= MIN_NORMAL64) && (b === 0 || Math.abs(b) >= MIN_NORMAL64)) {
+    setArithFlags(c, a < b ? CF : a === b ? ZF : 0);
+  } else comis(c, i);
 }
 
 function comisdRR(c: Cpu, i: Insn): void {
@@ -284,8 +321,9 @@ function comissCore(c: Cpu, i: Insn, s: number): void {
   const f = c.xf32;
   const a = f[i.dst];
   const b = f[s];
-  if (ordinary32(a) && ordinary32(b)) setArithFlags(c, a < b ? CF : a === b ? ZF : 0);
-  else comis(c, i);
+  if ((a === 0 || Math.abs(a) >= MIN_NORMAL32) && (b === 0 || Math.abs(b) >= MIN_NORMAL32)) {
+    setArithFlags(c, a < b ? CF : a === b ? ZF : 0);
+  } else comis(c, i);
 }
 
 function comissRR(c: Cpu, i: Insn): void {
@@ -309,7 +347,7 @@ function minmaxSDCore(c: Cpu, i: Insn, s: number): void {
   const d = i.dst >> 1;
   const a = f[d];
   const b = f[s];
-  if (ordinary64(a) && ordinary64(b)) {
+  if ((a === 0 || Math.abs(a) >= MIN_NORMAL64) && (b === 0 || Math.abs(b) >= MIN_NORMAL64)) {
     // Bits, not values: the chosen operand is copied exactly.
     if (!(i.sub === 0 ? a < b : a > b)) {
       const w = c.x32;

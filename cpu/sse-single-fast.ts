@@ -1,11 +1,11 @@
 /**
  * Decode-time specialisations of single-precision ADD/SUB/MUL/DIV in SS and PS forms, on the
  * same terms as the double ones in sse-float-fast.ts: JavaScript's result when MXCSR is QUIET,
- * the operands are zero or finite normal and the result is finite normal or an exact zero;
+ * no operand is NaN or denormal and the result is finite normal or an exact zero;
  * otherwise the general lane code in sse-float.ts. Each lane is computed in double and rounded
  * again to single with Math.fround, which for + − × ÷ of floats gives the correctly rounded
- * single result (53 ≥ 2·24 + 2: double rounding is innocuous). The predicates return
- * booleans (a double returned from a call that V8 does not inline would be boxed).
+ * single result (53 ≥ 2·24 + 2: double rounding is innocuous). The checks are written out rather
+ * than called: a double passed to or returned from a call V8 does not inline is boxed.
  * `dst`/`src` hold the registers' x32 offsets (register × 4), set at decode time.
  */
 import type { Cpu } from './cpu.js';
@@ -17,37 +17,6 @@ import { exactPS, exactSS, OP_ADD, OP_DIV, OP_MUL, OP_SUB, QUIET, QUIET_MASK } f
 
 const MIN_NORMAL32 = 1.1754943508222875e-38;
 const MAX32 = 3.4028234663852886e38;
-
-/** Zero or a finite normal single: an operand that raises nothing. */
-function plain(x: number): boolean {
-  const a = Math.abs(x);
-  return (a >= MIN_NORMAL32 && a <= MAX32) || x === 0;
-}
-
-/** A finite normal single result: no overflow, and not tiny before or after rounding. */
-function normal(r: number): boolean {
-  const a = Math.abs(r);
-  return a > MIN_NORMAL32 && a <= MAX32;
-}
-
-/** Sums and differences: a zero result of plain operands is exact. */
-function okSum(a: number, b: number, r: number): boolean {
-  return plain(a) && plain(b) && (normal(r) || r === 0);
-}
-
-/** Products: a zero result is exact only with a zero factor. */
-function okMul(a: number, b: number, r: number): boolean {
-  return plain(a) && plain(b) && (normal(r) || a === 0 || b === 0);
-}
-
-/** Quotients: a zero dividend over a non-zero divisor is exact. */
-function okDiv(a: number, b: number, r: number): boolean {
-  return plain(a) && plain(b) && (normal(r) || (a === 0 && b !== 0));
-}
-
-function quiet(c: Cpu): boolean {
-  return (c.mxcsr & QUIET_MASK) === QUIET;
-}
 
 /** Reads an m32 source into TMP's low dword; returns TMP's x32 offset. */
 function loadSS(c: Cpu, i: Insn): number {
@@ -70,32 +39,56 @@ function addSSCore(c: Cpu, d: number, s: number): void {
   const f = c.xf32;
   const a = f[d], b = f[s];
   const r = Math.fround(a + b);
-  if (quiet(c) && okSum(a, b, r)) f[d] = r;
-  else exactSS(c, d >> 2, s >> 2, OP_ADD);
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a === 0 || Math.abs(a) >= MIN_NORMAL32) &&
+    (b === 0 || Math.abs(b) >= MIN_NORMAL32) &&
+    ((Math.abs(r) > MIN_NORMAL32 && Math.abs(r) <= MAX32) || r === 0)
+  ) {
+    f[d] = r;
+  } else exactSS(c, d >> 2, s >> 2, OP_ADD);
 }
 
 function subSSCore(c: Cpu, d: number, s: number): void {
   const f = c.xf32;
   const a = f[d], b = f[s];
   const r = Math.fround(a - b);
-  if (quiet(c) && okSum(a, b, r)) f[d] = r;
-  else exactSS(c, d >> 2, s >> 2, OP_SUB);
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a === 0 || Math.abs(a) >= MIN_NORMAL32) &&
+    (b === 0 || Math.abs(b) >= MIN_NORMAL32) &&
+    ((Math.abs(r) > MIN_NORMAL32 && Math.abs(r) <= MAX32) || r === 0)
+  ) {
+    f[d] = r;
+  } else exactSS(c, d >> 2, s >> 2, OP_SUB);
 }
 
 function mulSSCore(c: Cpu, d: number, s: number): void {
   const f = c.xf32;
   const a = f[d], b = f[s];
   const r = Math.fround(a * b);
-  if (quiet(c) && okMul(a, b, r)) f[d] = r;
-  else exactSS(c, d >> 2, s >> 2, OP_MUL);
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a === 0 || Math.abs(a) >= MIN_NORMAL32) &&
+    (b === 0 || Math.abs(b) >= MIN_NORMAL32) &&
+    ((Math.abs(r) > MIN_NORMAL32 && Math.abs(r) <= MAX32) || (r === 0 && (a === 0 || b === 0)))
+  ) {
+    f[d] = r;
+  } else exactSS(c, d >> 2, s >> 2, OP_MUL);
 }
 
 function divSSCore(c: Cpu, d: number, s: number): void {
   const f = c.xf32;
   const a = f[d], b = f[s];
   const r = Math.fround(a / b);
-  if (quiet(c) && okDiv(a, b, r)) f[d] = r;
-  else exactSS(c, d >> 2, s >> 2, OP_DIV);
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a === 0 || Math.abs(a) >= MIN_NORMAL32) &&
+    (b === 0 || Math.abs(b) >= MIN_NORMAL32) &&
+    ((Math.abs(r) > MIN_NORMAL32 && Math.abs(r) <= MAX32) || (a === 0 && b !== 0))
+  ) {
+    f[d] = r;
+  } else exactSS(c, d >> 2, s >> 2, OP_DIV);
 }
 
 function addSSRR(c: Cpu, i: Insn): void {
@@ -138,7 +131,21 @@ function addPSCore(c: Cpu, d: number, s: number): void {
   const a0 = f[d], a1 = f[d + 1], a2 = f[d + 2], a3 = f[d + 3];
   const b0 = f[s], b1 = f[s + 1], b2 = f[s + 2], b3 = f[s + 3];
   const r0 = Math.fround(a0 + b0), r1 = Math.fround(a1 + b1), r2 = Math.fround(a2 + b2), r3 = Math.fround(a3 + b3);
-  if (quiet(c) && okSum(a0, b0, r0) && okSum(a1, b1, r1) && okSum(a2, b2, r2) && okSum(a3, b3, r3)) {
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a0 === 0 || Math.abs(a0) >= MIN_NORMAL32) &&
+    (b0 === 0 || Math.abs(b0) >= MIN_NORMAL32) &&
+    ((Math.abs(r0) > MIN_NORMAL32 && Math.abs(r0) <= MAX32) || r0 === 0) &&
+    (a1 === 0 || Math.abs(a1) >= MIN_NORMAL32) &&
+    (b1 === 0 || Math.abs(b1) >= MIN_NORMAL32) &&
+    ((Math.abs(r1) > MIN_NORMAL32 && Math.abs(r1) <= MAX32) || r1 === 0) &&
+    (a2 === 0 || Math.abs(a2) >= MIN_NORMAL32) &&
+    (b2 === 0 || Math.abs(b2) >= MIN_NORMAL32) &&
+    ((Math.abs(r2) > MIN_NORMAL32 && Math.abs(r2) <= MAX32) || r2 === 0) &&
+    (a3 === 0 || Math.abs(a3) >= MIN_NORMAL32) &&
+    (b3 === 0 || Math.abs(b3) >= MIN_NORMAL32) &&
+    ((Math.abs(r3) > MIN_NORMAL32 && Math.abs(r3) <= MAX32) || r3 === 0)
+  ) {
     f[d] = r0;
     f[d + 1] = r1;
     f[d + 2] = r2;
@@ -151,7 +158,21 @@ function subPSCore(c: Cpu, d: number, s: number): void {
   const a0 = f[d], a1 = f[d + 1], a2 = f[d + 2], a3 = f[d + 3];
   const b0 = f[s], b1 = f[s + 1], b2 = f[s + 2], b3 = f[s + 3];
   const r0 = Math.fround(a0 - b0), r1 = Math.fround(a1 - b1), r2 = Math.fround(a2 - b2), r3 = Math.fround(a3 - b3);
-  if (quiet(c) && okSum(a0, b0, r0) && okSum(a1, b1, r1) && okSum(a2, b2, r2) && okSum(a3, b3, r3)) {
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a0 === 0 || Math.abs(a0) >= MIN_NORMAL32) &&
+    (b0 === 0 || Math.abs(b0) >= MIN_NORMAL32) &&
+    ((Math.abs(r0) > MIN_NORMAL32 && Math.abs(r0) <= MAX32) || r0 === 0) &&
+    (a1 === 0 || Math.abs(a1) >= MIN_NORMAL32) &&
+    (b1 === 0 || Math.abs(b1) >= MIN_NORMAL32) &&
+    ((Math.abs(r1) > MIN_NORMAL32 && Math.abs(r1) <= MAX32) || r1 === 0) &&
+    (a2 === 0 || Math.abs(a2) >= MIN_NORMAL32) &&
+    (b2 === 0 || Math.abs(b2) >= MIN_NORMAL32) &&
+    ((Math.abs(r2) > MIN_NORMAL32 && Math.abs(r2) <= MAX32) || r2 === 0) &&
+    (a3 === 0 || Math.abs(a3) >= MIN_NORMAL32) &&
+    (b3 === 0 || Math.abs(b3) >= MIN_NORMAL32) &&
+    ((Math.abs(r3) > MIN_NORMAL32 && Math.abs(r3) <= MAX32) || r3 === 0)
+  ) {
     f[d] = r0;
     f[d + 1] = r1;
     f[d + 2] = r2;
@@ -164,7 +185,21 @@ function mulPSCore(c: Cpu, d: number, s: number): void {
   const a0 = f[d], a1 = f[d + 1], a2 = f[d + 2], a3 = f[d + 3];
   const b0 = f[s], b1 = f[s + 1], b2 = f[s + 2], b3 = f[s + 3];
   const r0 = Math.fround(a0 * b0), r1 = Math.fround(a1 * b1), r2 = Math.fround(a2 * b2), r3 = Math.fround(a3 * b3);
-  if (quiet(c) && okMul(a0, b0, r0) && okMul(a1, b1, r1) && okMul(a2, b2, r2) && okMul(a3, b3, r3)) {
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a0 === 0 || Math.abs(a0) >= MIN_NORMAL32) &&
+    (b0 === 0 || Math.abs(b0) >= MIN_NORMAL32) &&
+    ((Math.abs(r0) > MIN_NORMAL32 && Math.abs(r0) <= MAX32) || (r0 === 0 && (a0 === 0 || b0 === 0))) &&
+    (a1 === 0 || Math.abs(a1) >= MIN_NORMAL32) &&
+    (b1 === 0 || Math.abs(b1) >= MIN_NORMAL32) &&
+    ((Math.abs(r1) > MIN_NORMAL32 && Math.abs(r1) <= MAX32) || (r1 === 0 && (a1 === 0 || b1 === 0))) &&
+    (a2 === 0 || Math.abs(a2) >= MIN_NORMAL32) &&
+    (b2 === 0 || Math.abs(b2) >= MIN_NORMAL32) &&
+    ((Math.abs(r2) > MIN_NORMAL32 && Math.abs(r2) <= MAX32) || (r2 === 0 && (a2 === 0 || b2 === 0))) &&
+    (a3 === 0 || Math.abs(a3) >= MIN_NORMAL32) &&
+    (b3 === 0 || Math.abs(b3) >= MIN_NORMAL32) &&
+    ((Math.abs(r3) > MIN_NORMAL32 && Math.abs(r3) <= MAX32) || (r3 === 0 && (a3 === 0 || b3 === 0)))
+  ) {
     f[d] = r0;
     f[d + 1] = r1;
     f[d + 2] = r2;
@@ -177,7 +212,21 @@ function divPSCore(c: Cpu, d: number, s: number): void {
   const a0 = f[d], a1 = f[d + 1], a2 = f[d + 2], a3 = f[d + 3];
   const b0 = f[s], b1 = f[s + 1], b2 = f[s + 2], b3 = f[s + 3];
   const r0 = Math.fround(a0 / b0), r1 = Math.fround(a1 / b1), r2 = Math.fround(a2 / b2), r3 = Math.fround(a3 / b3);
-  if (quiet(c) && okDiv(a0, b0, r0) && okDiv(a1, b1, r1) && okDiv(a2, b2, r2) && okDiv(a3, b3, r3)) {
+  if (
+    (c.mxcsr & QUIET_MASK) === QUIET &&
+    (a0 === 0 || Math.abs(a0) >= MIN_NORMAL32) &&
+    (b0 === 0 || Math.abs(b0) >= MIN_NORMAL32) &&
+    ((Math.abs(r0) > MIN_NORMAL32 && Math.abs(r0) <= MAX32) || (a0 === 0 && b0 !== 0)) &&
+    (a1 === 0 || Math.abs(a1) >= MIN_NORMAL32) &&
+    (b1 === 0 || Math.abs(b1) >= MIN_NORMAL32) &&
+    ((Math.abs(r1) > MIN_NORMAL32 && Math.abs(r1) <= MAX32) || (a1 === 0 && b1 !== 0)) &&
+    (a2 === 0 || Math.abs(a2) >= MIN_NORMAL32) &&
+    (b2 === 0 || Math.abs(b2) >= MIN_NORMAL32) &&
+    ((Math.abs(r2) > MIN_NORMAL32 && Math.abs(r2) <= MAX32) || (a2 === 0 && b2 !== 0)) &&
+    (a3 === 0 || Math.abs(a3) >= MIN_NORMAL32) &&
+    (b3 === 0 || Math.abs(b3) >= MIN_NORMAL32) &&
+    ((Math.abs(r3) > MIN_NORMAL32 && Math.abs(r3) <= MAX32) || (a3 === 0 && b3 !== 0))
+  ) {
     f[d] = r0;
     f[d + 1] = r1;
     f[d + 2] = r2;

@@ -21,6 +21,12 @@ const V: [bigint, bigint][] = [
   [0x7ff0000000000001n, 0x8000000000000000n],
   [0x000000007f800001n, 0x3ff0000000000000n],
   [0x8000000000000000n, 0x0000000000000000n],
+  // Infinities: +∞/−∞ doubles, then −∞ and +∞ floats in the low lanes.
+  [0x7ff0000000000000n, 0xfff0000000000000n],
+  [0x7f800000ff800000n, 0x000000007f800000n],
+  // One special lane beside an ordinary one (a packed fast path must see every lane).
+  [0x0000000000000000n, 0x3ff0000000000000n],
+  [0x7ff0000000000000n, 0x4000000000000000n],
 ];
 
 const BINARY = [

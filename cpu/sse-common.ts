@@ -10,6 +10,7 @@
 import type { Cpu } from './cpu.js';
 import { GP, NM, UD, XM } from './fault.js';
 import type { Insn } from './insn.js';
+import { tlbIndex } from './mmu.js';
 import { CR0_EM, CR0_TS, CR4_OSFXSR, CR4_OSXMMEXCPT } from './state.js';
 
 /** Scratch XMM slots. */
@@ -25,34 +26,80 @@ const MX_UM = 1 << 11;
 
 /** #UD unless SSE is enabled (CR4.OSFXSR, CR0.EM clear); #NM if CR0.TS. */
 export function sseCheck(c: Cpu): void {
-  if ((c.cr0 & CR0_EM) !== 0 || (c.cr4 & CR4_OSFXSR) === 0) c.raise(UD, -1);
-  if ((c.cr0 & CR0_TS) !== 0) c.raise(NM, -1);
+  // One test on the hot path: any of EM, TS set or OSFXSR clear.
+  if (((c.cr0 & (CR0_EM | CR0_TS)) | ((c.cr4 & CR4_OSFXSR) ^ CR4_OSFXSR)) !== 0) sseFault(c);
 }
 
-/** Reads 16 bytes at ea into XMM slot `n`. */
+function sseFault(c: Cpu): never {
+  if ((c.cr0 & CR0_EM) !== 0 || (c.cr4 & CR4_OSFXSR) === 0) c.raise(UD, -1);
+  c.raise(NM, -1);
+}
+
+/**
+ * Reads the 16 bytes at ea into XMM slot `n` when they lie in one page whose read TLB entry is
+ * present (the usual case, and always for aligned operands): one lookup, nothing can fault.
+ */
+function load128InPage(c: Cpu, n: number): boolean {
+  const lo = c.eaLo;
+  const hi = c.eaHi;
+  const t = tlbIndex(lo, hi);
+  if (c.tlbRead[t] !== (lo & ~0xfff) || c.tlbHi[t] !== hi || (lo & 0xfff) > 0xff0) return false;
+  const p = (c.tlbPhys[t] >>> 0) + (lo & 0xfff);
+  const v = c.view;
+  const w = c.x32;
+  w[n * 4] = v.getInt32(p, true);
+  w[n * 4 + 1] = v.getInt32(p + 4, true);
+  w[n * 4 + 2] = v.getInt32(p + 8, true);
+  w[n * 4 + 3] = v.getInt32(p + 12, true);
+  return true;
+}
+
+/**
+ * Reads 16 bytes at ea into XMM slot `n`. Outside the one-page case it takes two 8-byte
+ * reads, which may fault after the first half is in slot `n`: `n` is a scratch slot.
+ */
 export function load128(c: Cpu, n: number): void {
+  if (load128InPage(c, n)) return;
   if (c.alignCheck) {
     bytes128(c, n, false);
     return;
   }
-  const lo = c.eaLo;
-  const hi = c.eaHi;
   const w = c.x32;
-  w[n * 4] = c.read64(lo, hi);
+  w[n * 4] = c.read64(c.eaLo, c.eaHi);
   w[n * 4 + 1] = c.rhi;
   const l2 = c.eaPlus(8);
   w[n * 4 + 2] = c.read64(l2, c.tmpHi);
   w[n * 4 + 3] = c.rhi;
 }
 
+/** Reads 16 bytes at ea into XMM register `n` as one step: on a fault `n` is unchanged. */
+export function load128To(c: Cpu, n: number): void {
+  if (load128InPage(c, n)) return;
+  load128(c, TMP);
+  copyXmm(c, n, TMP);
+}
+
+/** Writes XMM slot `n` to the 16 bytes at ea: all of it or, on a fault, none of it. */
 export function store128(c: Cpu, n: number): void {
+  const lo = c.eaLo;
+  const hi = c.eaHi;
   const w = c.x32;
-  c.probeWrite(c.eaLo, c.eaHi, 16);
+  const t = tlbIndex(lo, hi);
+  if (c.tlbWrite[t] === (lo & ~0xfff) && c.tlbHi[t] === hi && (lo & 0xfff) <= 0xff0) {
+    const p = (c.tlbPhys[t] >>> 0) + (lo & 0xfff);
+    const v = c.view;
+    v.setInt32(p, w[n * 4], true);
+    v.setInt32(p + 4, w[n * 4 + 1], true);
+    v.setInt32(p + 8, w[n * 4 + 2], true);
+    v.setInt32(p + 12, w[n * 4 + 3], true);
+    return;
+  }
+  c.probeWrite(lo, hi, 16);
   if (c.alignCheck) {
     bytes128(c, n, true);
     return;
   }
-  c.write64(c.eaLo, c.eaHi, w[n * 4], w[n * 4 + 1]);
+  c.write64(lo, hi, w[n * 4], w[n * 4 + 1]);
   const l2 = c.eaPlus(8);
   c.write64(l2, c.tmpHi, w[n * 4 + 2], w[n * 4 + 3]);
 }
@@ -96,6 +143,18 @@ export function xmmSrc(c: Cpu, i: Insn, bytes: number, aligned: boolean): number
     w[TMP * 4 + 3] = 0;
   }
   return TMP;
+}
+
+/**
+ * The x32 index of a 16-byte-aligned XMM/m128 source for specialised handlers: `i.src` (the
+ * register's lane offset, set at decode time) or TMP's after loading memory.
+ */
+export function srcA128(c: Cpu, i: Insn): number {
+  if (i.mod === 3) return i.src;
+  c.ea(i);
+  if ((c.eaLo & 15) !== 0) c.raise(GP, 0);
+  load128(c, TMP);
+  return TMP * 4;
 }
 
 export function copyXmm(c: Cpu, dst: number, src: number): void {

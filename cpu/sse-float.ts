@@ -6,8 +6,8 @@
  */
 import type { Cpu } from './cpu.js';
 import { setArithFlags } from './flags.js';
-import type { Handler, Insn } from './insn.js';
-import { def, defFast, F_MODRM, F_REG, F_SSE, I_B, V_66, V_F2, V_F3 } from './optable.js';
+import type { Insn } from './insn.js';
+import { def, F_MODRM, F_REG, F_SSE, I_B, V_66, V_F2, V_F3 } from './optable.js';
 import {
   copyXmm,
   denormIn32,
@@ -32,7 +32,7 @@ import {
 import { UD } from './fault.js';
 import { CF, PF, ZF } from './state.js';
 
-const OP_ADD = 0, OP_MUL = 1, OP_SUB = 4, OP_MIN = 5, OP_DIV = 6, OP_MAX = 7, OP_SQRT = 8;
+export const OP_ADD = 0, OP_MUL = 1, OP_SUB = 4, OP_MIN = 5, OP_DIV = 6, OP_MAX = 7, OP_SQRT = 8;
 
 /** Computes a op b for finite/infinite non-NaN inputs; NaN means "invalid: indefinite". */
 function arith(c: Cpu, op: number, a: number, b: number, single: boolean): number {
@@ -177,8 +177,8 @@ function opOf(i: Insn): number {
  * operation is the exact x86 result: round to nearest, every exception masked, no DAZ/FTZ, and
  * PE already set (so an inexact result raises nothing new).
  */
-const QUIET_MASK = 0xffe0;
-const QUIET = 0x1fa0;
+export const QUIET_MASK = 0xffe0;
+export const QUIET = 0x1fa0;
 
 const MIN_NORMAL64 = 2.2250738585072014e-308;
 const MAX64 = Number.MAX_VALUE;
@@ -186,7 +186,7 @@ const MIN_NORMAL32 = 1.1754943508222875e-38;
 const MAX32 = 3.4028234663852886e38;
 
 /** Zero or a finite normal: an input that raises nothing (no DE, IE, NaN rules). */
-function plain64(x: number): boolean {
+export function plain64(x: number): boolean {
   const a = Math.abs(x);
   return (a >= MIN_NORMAL64 && a <= MAX64) || x === 0;
 }
@@ -256,6 +256,11 @@ function arithPS(c: Cpu, i: Insn): void {
       }
     }
   }
+  exactPS(c, d, s, op);
+}
+
+/** The general path of a packed single operation (every MXCSR mode, flag and special value). */
+export function exactPS(c: Cpu, d: number, s: number, op: number): void {
   mxcsrBegin();
   for (let k = 0; k < 4; k++) lane32(c, op, d * 4 + k, s * 4 + k, OUT * 4 + k);
   mxcsrCommit(c);
@@ -281,6 +286,11 @@ function arithPD(c: Cpu, i: Insn): void {
       }
     }
   }
+  exactPD(c, d, s, op);
+}
+
+/** The general path of a packed double operation (every MXCSR mode, flag and special value). */
+export function exactPD(c: Cpu, d: number, s: number, op: number): void {
   mxcsrBegin();
   for (let k = 0; k < 2; k++) lane64(c, op, d * 2 + k, s * 2 + k, OUT * 2 + k);
   mxcsrCommit(c);
@@ -304,6 +314,11 @@ function arithSS(c: Cpu, i: Insn): void {
       }
     }
   }
+  exactSS(c, d, s, op);
+}
+
+/** The general path of a scalar single operation (every MXCSR mode, flag and special value). */
+export function exactSS(c: Cpu, d: number, s: number, op: number): void {
   mxcsrBegin();
   lane32(c, op, d * 4, s * 4, OUT * 4);
   mxcsrCommit(c);
@@ -331,73 +346,12 @@ function arithSD(c: Cpu, i: Insn): void {
 }
 
 /** The general path of a scalar double operation (every MXCSR mode, flag and special value). */
-function exactSD(c: Cpu, d: number, s: number, op: number): void {
+export function exactSD(c: Cpu, d: number, s: number, op: number): void {
   mxcsrBegin();
   lane64(c, op, d * 2, s * 2, OUT * 2);
   mxcsrCommit(c);
   c.x32[d * 4] = c.x32[OUT * 4];
   c.x32[d * 4 + 1] = c.x32[OUT * 4 + 1];
-}
-
-/** A finite normal double result (no overflow, not tiny). */
-function normal64(r: number): boolean {
-  const a = Math.abs(r);
-  return a > MIN_NORMAL64 && a <= MAX64;
-}
-
-// ADDSD SUBSD MULSD DIVSD with the quiet case inline (decode-time picks; arithSD is the reference).
-
-function addSD(c: Cpu, i: Insn): void {
-  sseCheck(c);
-  const s = xmmSrc(c, i, 8, false);
-  const f = c.xf64;
-  const a = f[i.reg * 2];
-  const b = f[s * 2];
-  const r = a + b;
-  // A zero sum of finite operands is exact.
-  if ((c.mxcsr & QUIET_MASK) === QUIET && plain64(a) && plain64(b) && (normal64(r) || r === 0)) f[i.reg * 2] = r;
-  else exactSD(c, i.reg, s, OP_ADD);
-}
-
-function subSD(c: Cpu, i: Insn): void {
-  sseCheck(c);
-  const s = xmmSrc(c, i, 8, false);
-  const f = c.xf64;
-  const a = f[i.reg * 2];
-  const b = f[s * 2];
-  const r = a - b;
-  if ((c.mxcsr & QUIET_MASK) === QUIET && plain64(a) && plain64(b) && (normal64(r) || r === 0)) f[i.reg * 2] = r;
-  else exactSD(c, i.reg, s, OP_SUB);
-}
-
-function mulSD(c: Cpu, i: Insn): void {
-  sseCheck(c);
-  const s = xmmSrc(c, i, 8, false);
-  const f = c.xf64;
-  const a = f[i.reg * 2];
-  const b = f[s * 2];
-  const r = a * b;
-  // A zero product is exact only with a zero factor (else it underflowed).
-  if ((c.mxcsr & QUIET_MASK) === QUIET && plain64(a) && plain64(b) && (normal64(r) || a === 0 || b === 0)) f[i.reg * 2] = r;
-  else exactSD(c, i.reg, s, OP_MUL);
-}
-
-function divSD(c: Cpu, i: Insn): void {
-  sseCheck(c);
-  const s = xmmSrc(c, i, 8, false);
-  const f = c.xf64;
-  const a = f[i.reg * 2];
-  const b = f[s * 2];
-  const r = a / b;
-  // A zero dividend over a non-zero divisor is exact; a zero divisor never takes this path.
-  if ((c.mxcsr & QUIET_MASK) === QUIET && plain64(a) && plain64(b) && (normal64(r) || (a === 0 && b !== 0))) f[i.reg * 2] = r;
-  else exactSD(c, i.reg, s, OP_DIV);
-}
-
-const SD_BY_OP: (Handler | null)[] = [addSD, mulSD, null, null, subSD, null, divSD, null];
-
-function specializeSD(i: Insn): Handler | null {
-  return (i.opcode & 0xff) === 0x51 ? null : SD_BY_OP[(i.opcode & 0xff) - 0x58];
 }
 
 /** RCPPS/RCPSS/RSQRTPS/RSQRTSS: computed exactly and rounded (hardware gives ~12 bits). */
@@ -555,7 +509,7 @@ function cmpSD(c: Cpu, i: Insn): void {
 }
 
 /** COMISS/UCOMISS/COMISD/UCOMISD: ZF PF CF from the comparison; OF SF AF cleared. */
-function comis(c: Cpu, i: Insn): void {
+export function comis(c: Cpu, i: Insn): void {
   sseCheck(c);
   const double = i.p66;
   const s = xmmSrc(c, i, double ? 8 : 4, false);
@@ -649,7 +603,6 @@ for (const op of [0x158, 0x159, 0x15c, 0x15d, 0x15e, 0x15f, 0x151]) {
   def(op, M, arithSS, V_F3);
   def(op, M, arithSD, V_F2);
 }
-defFast([0x158, 0x159, 0x15c, 0x15e], specializeSD, -1, V_F2);
 def([0x152, 0x153], M, rcpPS);
 def([0x152, 0x153], M, rcpSS, V_F3);
 for (const op of [0x154, 0x155, 0x156, 0x157]) {

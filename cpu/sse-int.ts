@@ -297,7 +297,7 @@ function byteShift(c: Cpu, i: Insn): void {
   copyXmm(c, i.rm, OUT);
 }
 
-export function pshufd(c: Cpu, i: Insn): void {
+function pshufd(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   const w = c.x32;

@@ -9,12 +9,12 @@ import type { Insn } from './insn.js';
 import { def, F_MEM, F_MODRM, F_REG, F_SSE, V_66, V_F2, V_F3 } from './optable.js';
 import { copyXmm, sseCheck, store128, xmmSrc } from './sse-common.js';
 
-export function loadU(c: Cpu, i: Insn): void {
+function loadU(c: Cpu, i: Insn): void {
   sseCheck(c);
   copyXmm(c, i.reg, xmmSrc(c, i, 16, false));
 }
 
-export function loadA(c: Cpu, i: Insn): void {
+function loadA(c: Cpu, i: Insn): void {
   sseCheck(c);
   copyXmm(c, i.reg, xmmSrc(c, i, 16, true));
 }
@@ -31,11 +31,11 @@ function storeTo(c: Cpu, i: Insn, aligned: boolean, memOnly: boolean): void {
   store128(c, i.reg);
 }
 
-export function storeU(c: Cpu, i: Insn): void {
+function storeU(c: Cpu, i: Insn): void {
   storeTo(c, i, false, false);
 }
 
-export function storeA(c: Cpu, i: Insn): void {
+function storeA(c: Cpu, i: Insn): void {
   storeTo(c, i, true, false);
 }
 
@@ -44,7 +44,7 @@ function storeNT(c: Cpu, i: Insn): void {
 }
 
 /** MOVSS load: register form moves the low dword; memory form zeroes the upper 96 bits. */
-export function movssLoad(c: Cpu, i: Insn): void {
+function movssLoad(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const d = i.reg * 4;
@@ -58,7 +58,7 @@ export function movssLoad(c: Cpu, i: Insn): void {
   }
 }
 
-export function movssStore(c: Cpu, i: Insn): void {
+function movssStore(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   if (i.mod === 3) w[i.rm * 4] = w[i.reg * 4];
@@ -68,7 +68,7 @@ export function movssStore(c: Cpu, i: Insn): void {
   }
 }
 
-export function movsdLoad(c: Cpu, i: Insn): void {
+function movsdLoad(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const d = i.reg * 4;
@@ -103,11 +103,11 @@ function storeLow64(c: Cpu, i: Insn, regZeroesUpper: boolean): void {
   }
 }
 
-export function movsdStore(c: Cpu, i: Insn): void {
+function movsdStore(c: Cpu, i: Insn): void {
   storeLow64(c, i, false);
 }
 
-export function movqStore(c: Cpu, i: Insn): void {
+function movqStore(c: Cpu, i: Insn): void {
   storeLow64(c, i, true);
 }
 
@@ -161,7 +161,7 @@ function movhpStore(c: Cpu, i: Insn): void {
 }
 
 /** 66 0F 6E: MOVD/MOVQ xmm, r/m32/64 (zero-extended to 128 bits). */
-export function movdToXmm(c: Cpu, i: Insn): void {
+function movdToXmm(c: Cpu, i: Insn): void {
   sseCheck(c);
   const size = i.osize === 8 ? 8 : 4;
   const v = c.readRM(i, size);
@@ -183,7 +183,7 @@ export function movdFromXmm(c: Cpu, i: Insn): void {
 }
 
 /** F3 0F 7E: MOVQ xmm, xmm/m64 (upper qword zeroed). */
-export function movqLoad(c: Cpu, i: Insn): void {
+function movqLoad(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 8, false) * 4;
   const w = c.x32;

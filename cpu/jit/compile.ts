@@ -14,6 +14,8 @@ import type { Cpu } from '../cpu.js';
 import { raiseUD } from '../decoder.js';
 import type { Insn } from '../insn.js';
 import { BlockEmitter, emitterFor } from './emitter.js';
+// The instruction table first: the emitters' modules reach into the families it registers.
+import '../isa.js';
 import './emit-integer.js';
 import './emit-sse.js';
 

@@ -1,14 +1,16 @@
 /**
- * Emitters for the SSE2 integer and move forms that vectorised integer loops are made of:
- * 128-bit loads/stores/copies, MOVD/MOVQ, lane adds/subtracts/multiplies, logic, unpacks and
- * PSHUFD. Lanes are written out with their register offsets as constants. The generated
- * function has `x32`, `x16` and `xs16` (views of the XMM file) in scope.
+ * Emitters for the SSE2 forms vectorised loops are made of — the decode-time specialised
+ * handlers of sse-move-fast.ts and sse-int-fast.ts: 128/64/32-bit moves, MOVD/MOVQ, lane
+ * add/subtract/multiply/logic/compare, unpacks and PSHUFD. Like those handlers they use the
+ * operand indexes the decoder left in `i.dst`/`i.src` (dwords of the XMM file, or words of the
+ * register file for general registers). Lanes are written out with constant offsets; the
+ * generated function has `x32`, `x16` and `xs16` (views of the XMM file) in scope.
  */
 import { GP } from '../fault.js';
 import type { Insn } from '../insn.js';
 import { load128, sseCheck, store128, TMP } from '../sse-common.js';
-import * as ssei from '../sse-int.js';
 import * as fast from '../sse-int-fast.js';
+import * as mv from '../sse-move-fast.js';
 import * as move from '../sse-move.js';
 import { defJit, type BlockEmitter } from './emitter.js';
 
@@ -22,20 +24,25 @@ function guard(e: BlockEmitter): void {
   e.emit(`if((c.cr0&${CR0_EM_TS})!==0||(c.cr4&${CR4_OSFXSR})===0)${e.ref(sseCheck)}(c);`);
 }
 
-/** The 16-byte source operand: its dword index in `x32` (a register, or TMP after a load). */
-function source128(e: BlockEmitter, i: Insn, aligned: boolean): number {
-  if (i.mod === 3) return i.rm * 4;
+/** Loads the 16 bytes at i's memory operand into TMP (#GP first when `aligned` and misaligned). */
+function loadTmp(e: BlockEmitter, i: Insn, aligned: boolean): number {
   e.ea(i);
   if (aligned) e.emit(`if((ea&15)!==0)c.raise(${GP},0);`);
   e.emit(`c.eaLo=ea;c.eaHi=eh;${e.ref(load128)}(c,${TMP});`);
   return TMP * 4;
 }
 
-/** Emits `dst[k] = f(dst[k], src[k])` for each lane of a view (`lanes` lanes of an array name). */
+/** The aligned 16-byte source operand (as `srcA128`): its dword index in `x32`. */
+function source(e: BlockEmitter, i: Insn): number {
+  return i.mod === 3 ? i.src : loadTmp(e, i, true);
+}
+
+/** `dst[k] = f(dst[k], src[k])` for each lane of a view with `count` lanes per register. */
 function lanes(e: BlockEmitter, i: Insn, view: string, count: number, f: (d: string, s: string) => string): void {
   guard(e);
-  const s = (source128(e, i, true) / 4) * count;
-  const d = i.reg * count;
+  const per = count / 4;
+  const s = source(e, i) * per;
+  const d = i.dst * per;
   const out: string[] = [];
   for (let k = 0; k < count; k++) out.push(`${view}[${d + k}]=${f(`${view}[${d + k}]`, `${view}[${s + k}]`)};`);
   e.emit(out.join(''));
@@ -48,138 +55,138 @@ defJit(fast.psubw, (e, i) => (lanes(e, i, 'x16', 8, (d, s) => `${d}-${s}`), true
 defJit(fast.pmullw, (e, i) => (lanes(e, i, 'x16', 8, (d, s) => `Math.imul(${d},${s})`), true));
 defJit(fast.pmulhw, (e, i) => (lanes(e, i, 'xs16', 8, (d, s) => `(${d}*${s})>>16`), true));
 defJit(fast.pand, (e, i) => (lanes(e, i, 'x32', 4, (d, s) => `${d}&${s}`), true));
+defJit(fast.pandn, (e, i) => (lanes(e, i, 'x32', 4, (d, s) => `~${d}&${s}`), true));
 defJit(fast.por, (e, i) => (lanes(e, i, 'x32', 4, (d, s) => `${d}|${s}`), true));
 defJit(fast.pxor, (e, i) => (lanes(e, i, 'x32', 4, (d, s) => `${d}^${s}`), true));
+defJit(fast.pcmpeqd, (e, i) => (lanes(e, i, 'x32', 4, (d, s) => `${d}===${s}?-1:0`), true));
 
-/** PUNPCKL/HWD and PUNPCKL/HDQ: interleave one half (`sub` = its lane offset) of both operands. */
-function unpack(e: BlockEmitter, i: Insn, view: string, count: number): void {
+defJit(fast.zeroDst, (e, i) => {
   guard(e);
-  const s = (source128(e, i, true) / 4) * count + i.sub;
-  const d = i.reg * count;
-  const half = count / 2;
+  e.emit(`x32[${i.dst}]=0;x32[${i.dst + 1}]=0;x32[${i.dst + 2}]=0;x32[${i.dst + 3}]=0;`);
+  return true;
+});
+
+/** PADDQ (sub 0) / PSUBQ. */
+defJit(fast.paddsubq, (e, i) => {
+  guard(e);
+  const s = source(e, i);
+  const d = i.dst;
+  for (let k = 0; k < 4; k += 2) {
+    e.emit(`a=x32[${d + k}];ah=x32[${d + k + 1}];b=x32[${s + k}];bh=x32[${s + k + 1}];`);
+    if (i.sub === 0) e.emit(`x=(a>>>0)+(b>>>0);x32[${d + k}]=x|0;x32[${d + k + 1}]=(ah+bh+(x>4294967295?1:0))|0;`);
+    else e.emit(`x32[${d + k}]=(a-b)|0;x32[${d + k + 1}]=(ah-bh-((a>>>0)<(b>>>0)?1:0))|0;`);
+  }
+  return true;
+});
+
+/** Unpacks: `sub` is the dword offset of the half both operands are read from (0 low, 2 high). */
+function unpack(e: BlockEmitter, i: Insn, view: string, count: number, groups: number): void {
+  guard(e);
+  const per = count / 4;
+  const s = (source(e, i) + i.sub) * per;
+  const d = i.dst * per;
+  const a = (i.dst + i.sub) * per;
+  const g = count / 2 / groups;
   const reads: string[] = [];
-  for (let k = 0; k < half; k++) reads.push(`const a${k}=${view}[${d + i.sub + k}],b${k}=${view}[${s + k}];`);
   const writes: string[] = [];
-  for (let k = 0; k < half; k++) writes.push(`${view}[${d + 2 * k}]=a${k};${view}[${d + 2 * k + 1}]=b${k};`);
+  for (let k = 0; k < groups; k++) {
+    for (let j = 0; j < g; j++) reads.push(`const a${k}_${j}=${view}[${a + k * g + j}],b${k}_${j}=${view}[${s + k * g + j}];`);
+    for (let j = 0; j < g; j++) writes.push(`${view}[${d + 2 * k * g + j}]=a${k}_${j};`);
+    for (let j = 0; j < g; j++) writes.push(`${view}[${d + 2 * k * g + g + j}]=b${k}_${j};`);
+  }
   e.emit(`{${reads.join('')}${writes.join('')}}`);
 }
 
-defJit(fast.punpckwd, (e, i) => (unpack(e, i, 'x16', 8), true));
-defJit(fast.punpckdq, (e, i) => (unpack(e, i, 'x32', 4), true));
+defJit(fast.punpckwd, (e, i) => (unpack(e, i, 'x16', 8, 4), true));
+defJit(fast.punpckdq, (e, i) => (unpack(e, i, 'x32', 4, 2), true));
+defJit(fast.punpckqdq, (e, i) => (unpack(e, i, 'x32', 4, 1), true));
 
-defJit(ssei.pshufd, (e, i) => {
+/** PSHUFD (the immediate is in `sub`) and its broadcast form. */
+defJit([fast.pshufd, fast.pshufd0], (e, i) => {
   guard(e);
-  const s = source128(e, i, true);
-  const d = i.reg * 4;
-  const sel = (k: number): number => s + ((i.imm >> (2 * k)) & 3);
+  const s = source(e, i);
+  const d = i.dst;
+  const sel = (k: number): number => s + ((i.sub >> (2 * k)) & 3);
   e.emit(`{const a0=x32[${sel(0)}],a1=x32[${sel(1)}],a2=x32[${sel(2)}],a3=x32[${sel(3)}];x32[${d}]=a0;x32[${d + 1}]=a1;x32[${d + 2}]=a2;x32[${d + 3}]=a3;}`);
   return true;
 });
 
 // ---- moves ----
 
-function copy(e: BlockEmitter, d: number, s: number): void {
-  if (d !== s) e.emit(`x32[${d}]=x32[${s}];x32[${d + 1}]=x32[${s + 1}];x32[${d + 2}]=x32[${s + 2}];x32[${d + 3}]=x32[${s + 3}];`);
+function copy(e: BlockEmitter, d: number, s: number, dwords: number): void {
+  if (d === s) return;
+  for (let k = 0; k < dwords; k++) e.emit(`x32[${d + k}]=x32[${s + k}];`);
 }
 
-defJit(move.loadA, (e, i) => (guard(e), copy(e, i.reg * 4, source128(e, i, true)), true));
-defJit(move.loadU, (e, i) => (guard(e), copy(e, i.reg * 4, source128(e, i, false)), true));
+function zeroFrom(e: BlockEmitter, d: number, k: number): void {
+  for (; k < 4; k++) e.emit(`x32[${d + k}]=0;`);
+}
 
-function store(e: BlockEmitter, i: Insn, aligned: boolean): void {
+defJit(mv.mov128RR, (e, i) => (guard(e), copy(e, i.dst, i.src, 4), true));
+defJit(mv.mov64RR, (e, i) => (guard(e), copy(e, i.dst, i.src, 2), true));
+defJit(mv.mov32RR, (e, i) => (guard(e), copy(e, i.dst, i.src, 1), true));
+defJit(mv.movqRR, (e, i) => (guard(e), copy(e, i.dst, i.src, 2), zeroFrom(e, i.dst, 2), true));
+
+/** 16-byte loads land in the register only once both halves were read (through TMP). */
+defJit(mv.load128A, (e, i) => (guard(e), copy(e, i.reg * 4, loadTmp(e, i, true), 4), true));
+defJit(mv.load128U, (e, i) => (guard(e), copy(e, i.reg * 4, loadTmp(e, i, false), 4), true));
+
+function store128To(e: BlockEmitter, i: Insn, aligned: boolean): void {
   guard(e);
-  const s = i.reg * 4;
-  if (i.mod === 3) {
-    copy(e, i.rm * 4, s);
-    return;
-  }
   e.ea(i);
   if (aligned) e.emit(`if((ea&15)!==0)c.raise(${GP},0);`);
   e.emit(`c.eaLo=ea;c.eaHi=eh;${e.ref(store128)}(c,${i.reg});`);
   e.breakCheck();
 }
 
-defJit(move.storeA, (e, i) => (store(e, i, true), true));
-defJit(move.storeU, (e, i) => (store(e, i, false), true));
+defJit(mv.store128A, (e, i) => (store128To(e, i, true), true));
+defJit(mv.store128U, (e, i) => (store128To(e, i, false), true));
 
-defJit(move.movdToXmm, (e, i) => {
+defJit(mv.load64Zx, (e, i) => {
   guard(e);
-  const d = i.reg * 4;
-  const wide = i.osize === 8;
-  if (i.mod === 3) e.emit(`x32[${d}]=${e.lo(i.rm)};x32[${d + 1}]=${wide ? e.hi(i.rm) : '0'};`);
-  else {
-    e.ea(i);
-    if (wide) e.load(8, `x32[${d}]`, `x32[${d + 1}]`);
-    else {
-      e.load(4, `x32[${d}]`);
-      e.emit(`x32[${d + 1}]=0;`);
-    }
-  }
-  e.emit(`x32[${d + 2}]=0;x32[${d + 3}]=0;`);
+  e.ea(i);
+  e.load(8, `x32[${i.dst}]`, `x32[${i.dst + 1}]`);
+  zeroFrom(e, i.dst, 2);
   return true;
 });
 
+defJit([mv.load32Zx, mv.movdLoad], (e, i) => {
+  guard(e);
+  e.ea(i);
+  e.load(4, `x32[${i.dst}]`);
+  zeroFrom(e, i.dst, 1);
+  return true;
+});
+
+defJit(mv.store64, (e, i) => {
+  guard(e);
+  e.ea(i);
+  e.store(8, `x32[${i.src}]`, `x32[${i.src + 1}]`);
+  e.breakCheck();
+  return true;
+});
+
+defJit(mv.store32, (e, i) => {
+  guard(e);
+  e.ea(i);
+  e.store(4, `x32[${i.src}]`);
+  e.breakCheck();
+  return true;
+});
+
+defJit(mv.movdFromGpr, (e, i) => (guard(e), e.emit(`x32[${i.dst}]=r[${i.src}];`), zeroFrom(e, i.dst, 1), true));
+defJit(mv.movqFromGpr, (e, i) => (guard(e), e.emit(`x32[${i.dst}]=r[${i.src}];x32[${i.dst + 1}]=r[${i.src + 1}];`), zeroFrom(e, i.dst, 2), true));
+defJit(mv.movdToGpr, (e, i) => (guard(e), e.emit(`r[${i.dst}]=x32[${i.src}];r[${i.dst + 1}]=0;`), true));
+defJit(mv.movqToGpr, (e, i) => (guard(e), e.emit(`r[${i.dst}]=x32[${i.src}];r[${i.dst + 1}]=x32[${i.src + 1}];`), true));
+
+/** 66 0F 7E with a memory destination: MOVD/MOVQ m32/m64, xmm. */
 defJit(move.movdFromXmm, (e, i) => {
+  if (i.mod === 3) return false;
   guard(e);
   const s = i.reg * 4;
-  const wide = i.osize === 8;
-  if (i.mod === 3) {
-    e.emit(`${e.lo(i.rm)}=x32[${s}];${e.hi(i.rm)}=${wide ? `x32[${s + 1}]` : '0'};`);
-    return true;
-  }
   e.ea(i);
-  if (wide) e.store(8, `x32[${s}]`, `x32[${s + 1}]`);
+  if (i.osize === 8) e.store(8, `x32[${s}]`, `x32[${s + 1}]`);
   else e.store(4, `x32[${s}]`);
   e.breakCheck();
   return true;
 });
-
-defJit(move.movqLoad, (e, i) => {
-  guard(e);
-  const d = i.reg * 4;
-  if (i.mod === 3) e.emit(`x32[${d}]=x32[${i.rm * 4}];x32[${d + 1}]=x32[${i.rm * 4 + 1}];`);
-  else {
-    e.ea(i);
-    e.load(8, `x32[${d}]`, `x32[${d + 1}]`);
-  }
-  e.emit(`x32[${d + 2}]=0;x32[${d + 3}]=0;`);
-  return true;
-});
-
-/** MOVSD/MOVSS loads: a register source moves the low lane; memory zeroes the rest. */
-function scalarLoad(e: BlockEmitter, i: Insn, dwords: 1 | 2): void {
-  guard(e);
-  const d = i.reg * 4;
-  if (i.mod === 3) {
-    for (let k = 0; k < dwords; k++) e.emit(`x32[${d + k}]=x32[${i.rm * 4 + k}];`);
-    return;
-  }
-  e.ea(i);
-  if (dwords === 2) e.load(8, `x32[${d}]`, `x32[${d + 1}]`);
-  else {
-    e.load(4, `x32[${d}]`);
-    e.emit(`x32[${d + 1}]=0;`);
-  }
-  e.emit(`x32[${d + 2}]=0;x32[${d + 3}]=0;`);
-}
-
-/** MOVSD/MOVSS/MOVQ stores of the low lane (MOVQ's register form zeroes the upper qword). */
-function scalarStore(e: BlockEmitter, i: Insn, dwords: 1 | 2, regZeroesUpper: boolean): void {
-  guard(e);
-  const s = i.reg * 4;
-  if (i.mod === 3) {
-    const d = i.rm * 4;
-    for (let k = 0; k < dwords; k++) e.emit(`x32[${d + k}]=x32[${s + k}];`);
-    if (regZeroesUpper) e.emit(`x32[${d + 2}]=0;x32[${d + 3}]=0;`);
-    return;
-  }
-  e.ea(i);
-  if (dwords === 2) e.store(8, `x32[${s}]`, `x32[${s + 1}]`);
-  else e.store(4, `x32[${s}]`);
-  e.breakCheck();
-}
-
-defJit(move.movsdLoad, (e, i) => (scalarLoad(e, i, 2), true));
-defJit(move.movssLoad, (e, i) => (scalarLoad(e, i, 1), true));
-defJit(move.movsdStore, (e, i) => (scalarStore(e, i, 2, false), true));
-defJit(move.movssStore, (e, i) => (scalarStore(e, i, 1, false), true));
-defJit(move.movqStore, (e, i) => (scalarStore(e, i, 2, true), true));

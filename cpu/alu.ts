@@ -141,13 +141,13 @@ function incDec(c: Cpu, i: Insn): void {
   c.writeBackRM(i, size, r, rHi);
 }
 
-function not(c: Cpu, i: Insn): void {
+export function not(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   const a = c.readRMW(i, size);
   c.writeBackRM(i, size, ~a, ~c.rhi);
 }
 
-function neg(c: Cpu, i: Insn): void {
+export function neg(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   const a = c.readRMW(i, size);
   const r = alu(c, ALU_SUB, size, 0, 0, a, c.rhi);

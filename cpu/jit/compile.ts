@@ -15,6 +15,7 @@ import { raiseUD } from '../decoder.js';
 import type { Insn } from '../insn.js';
 import { BlockEmitter, emitterFor } from './emitter.js';
 import './emit-integer.js';
+import './emit-muldiv.js';
 import './emit-sse.js';
 
 export type BlockFn = (c: Cpu) => void;

@@ -1,15 +1,15 @@
 /**
  * Emitters for the integer instructions compilers emit most: MOV and its extending forms, LEA,
- * the 32/64-bit ALU forms the decoder specialises, byte compares, constant shifts, IMUL, PUSH/POP,
- * CMOVcc/SETcc, and the near branches. Each reproduces its interpreter handler exactly (the
- * handler named in `defJit` is the reference, and the differential suite runs both).
+ * the 32/64-bit ALU forms the decoder specialises, byte compares, constant shifts, PUSH/POP,
+ * CMOVcc/SETcc, and the near branches (multiplies and divides are in emit-muldiv.ts). Each
+ * reproduces its interpreter handler exactly (the handler named in `defJit` is the reference,
+ * and the differential suite runs both).
  */
 import * as alu from '../alu.js';
 import * as ctl from '../control.js';
 import { getArithFlags, getCF, LOP_ADD, LOP_DEC, LOP_EAGER, LOP_INC, LOP_RESULT, LOP_SUB, testCondition } from '../flags.js';
 import type { Insn } from '../insn.js';
 import * as mov from '../mov.js';
-import * as muldiv from '../muldiv.js';
 import * as shift from '../shift.js';
 import * as stack from '../stack.js';
 import { ARITH_FLAGS, CF, OF } from '../state.js';
@@ -282,7 +282,7 @@ defJit(mov.lea, (e, i) => {
 });
 
 /** The r/m source of MOVZX/MOVSX/MOVSXD (size 1, 2 or 4) as an expression. */
-function narrowSource(e: BlockEmitter, i: Insn, size: number): string {
+export function narrowSource(e: BlockEmitter, i: Insn, size: number): string {
   if (i.mod === 3) return size === 1 ? e.get8(i.rm8) : size === 2 ? `(${e.lo(i.rm)}&65535)` : e.lo(i.rm);
   e.ea(i);
   e.sync();
@@ -388,26 +388,6 @@ defJit(shift.shiftConst64, (e, i) => {
   }
   e.emit(`c.lop=${LOP_RESULT};c.lsize=8;c.lres=x;c.lresHi=xh;c.lextra=b;${e.lo(i.dst)}=x;${e.hi(i.dst)}=xh;`);
   e.flags(-1, 8);
-  return true;
-});
-
-// ---- IMUL (32-bit; the truncated product and CF = OF = "did not fit") ----
-
-function imul32(e: BlockEmitter, i: Insn, a: string, b: string): void {
-  e.emit(`a=${a};b=${b};x=Math.imul(a,b);c.lop=${LOP_RESULT};c.lsize=4;c.lres=x;c.lresHi=0;c.lextra=a*b!==x?${CF | OF}:0;`);
-  e.emit(`${e.lo(i.reg)}=x;${e.hi(i.reg)}=0;`);
-  e.flags(-1, 4);
-}
-
-defJit(muldiv.imul2, (e, i) => {
-  if (i.osize !== 4) return false;
-  imul32(e, i, e.lo(i.reg), narrowSource(e, i, 4));
-  return true;
-});
-
-defJit(muldiv.imul3, (e, i) => {
-  if (i.osize !== 4) return false;
-  imul32(e, i, narrowSource(e, i, 4), String(i.imm | 0));
   return true;
 });
 

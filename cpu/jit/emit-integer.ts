@@ -12,6 +12,7 @@ import type { Insn } from '../insn.js';
 import * as mov from '../mov.js';
 import * as shift from '../shift.js';
 import * as stack from '../stack.js';
+import { GP, SS_VEC } from '../fault.js';
 import { ARITH_FLAGS, CF, OF } from '../state.js';
 import { addOffset, canonical, defJit, type BlockEmitter } from './emitter.js';
 
@@ -341,6 +342,33 @@ defJit(mov.setcc, (e, i) => {
 
 defJit(mov.nop, () => true);
 
+/** CBW/CWDE/CDQE: sign-extends the low half of rAX into rAX. */
+defJit(mov.cbw, (e, i) => {
+  const [lo, hi] = [e.lo(0), e.hi(0)];
+  if (i.osize === 8) e.emit(`${hi}=${lo}>>31;`);
+  else if (i.osize === 4) e.emit(`${lo}=(${lo}<<16)>>16;${hi}=0;`);
+  else e.emit(`${lo}=(${lo}&-65536)|(((${lo}<<24)>>24)&65535);`);
+  return true;
+});
+
+/** CWD/CDQ/CQO: fills rDX with the sign of rAX. */
+defJit(mov.cwd, (e, i) => {
+  if (i.osize === 8) e.emit(`${e.lo(2)}=${e.hi(0)}>>31;${e.hi(2)}=${e.hi(0)}>>31;`);
+  else if (i.osize === 4) e.emit(`${e.lo(2)}=${e.lo(0)}>>31;${e.hi(2)}=0;`);
+  else e.emit(`${e.lo(2)}=(${e.lo(2)}&-65536)|(((${e.lo(0)}<<16)>>31)&65535);`);
+  return true;
+});
+
+/** XCHG rAX, r (90 without REX.B is NOP, and so is PAUSE). */
+defJit(mov.xchgAR, (e, i) => {
+  const n = i.reg;
+  if (n === 0) return true;
+  if (i.osize === 8) e.emit(`a=${e.lo(0)};ah=${e.hi(0)};${e.lo(0)}=${e.lo(n)};${e.hi(0)}=${e.hi(n)};${e.lo(n)}=a;${e.hi(n)}=ah;`);
+  else if (i.osize === 4) e.emit(`a=${e.lo(0)};${e.lo(0)}=${e.lo(n)};${e.hi(0)}=0;${e.lo(n)}=a;${e.hi(n)}=0;`);
+  else return false;
+  return true;
+});
+
 // ---- shifts by a constant (the decoder's 32/64-bit register specialisations) ----
 
 defJit(shift.shiftConst32, (e, i) => {
@@ -441,6 +469,51 @@ defJit(ctl.callRel, (e, i) => {
   e.sync();
   e.emit(`c.push64(${e.nextLo},${e.nextHi});`);
   e.emit(e.jumpCode(t[0], t[1]));
+  e.ends = true;
+  return true;
+});
+
+/** #GP(0) unless the branch target (a, ah) is canonical (the handlers' `jumpTo`). */
+function checkTarget(e: BlockEmitter): void {
+  e.emit(`s=ah>>15;if(s!==0&&s!==-1)c.raise(${GP},0);`);
+}
+
+/** The 64-bit r/m operand of an indirect branch into `a`/`ah`. */
+function branchTarget(e: BlockEmitter, i: Insn): void {
+  e.sync();
+  if (i.mod === 3) e.emit(`a=${e.lo(i.rm)};ah=${e.hi(i.rm)};`);
+  else {
+    e.ea(i);
+    e.emit('a=c.read64(ea,eh);ah=c.rhi;');
+  }
+}
+
+defJit(ctl.callE, (e, i) => {
+  branchTarget(e, i);
+  checkTarget(e);
+  e.emit(`c.push64(${e.nextLo},${e.nextHi});`);
+  e.emit(e.exitCode('a', 'ah'));
+  e.ends = true;
+  return true;
+});
+
+defJit(ctl.jmpE, (e, i) => {
+  branchTarget(e, i);
+  checkTarget(e);
+  e.emit(e.exitCode('a', 'ah'));
+  e.ends = true;
+  return true;
+});
+
+/** RET and RET imm16: the return address is checked before RSP moves (8 + imm16 bytes). */
+defJit(ctl.ret, (e, i) => {
+  const [sp, spHi] = [e.lo(4), e.hi(4)];
+  const release = 8 + (i.opcode === 0xc2 ? i.imm & 0xffff : 0);
+  e.sync();
+  e.emit(`s=${spHi}>>15;if(s!==0&&s!==-1)c.raise(${SS_VEC},0);a=c.read64(${sp},${spHi});ah=c.rhi;`);
+  checkTarget(e);
+  e.emit(`s=(${sp}>>>0)+${release};${sp}=s|0;if(s>4294967295)${spHi}=(${spHi}+1)|0;`);
+  e.emit(e.exitCode('a', 'ah'));
   e.ends = true;
   return true;
 });

@@ -452,7 +452,7 @@ describe('faults inside a block', () => {
     expect(ranTranslated(top)).toBeGreaterThan(0);
   });
 
-  it('#DE from DIV (an interpreted instruction inside the block) and the retry', () => {
+  it('#DE from DIV in the middle of a block, and the retry', () => {
     const code = `
       mov $100, %eax
       xor %edx, %edx
@@ -511,6 +511,70 @@ describe('faults inside a block', () => {
     const words = Array.from({ length: 8 }, (_, k) => m.mem.view.getUint32(SPARE2 - 16 + 4 * k, true));
     expect(words).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
   });
+});
+
+describe('indirect branches and returns', () => {
+  /** #GP handler: error code to R8, faulting RIP to R9, RSP at the fault to R10, then stops. */
+  const gpStop = `
+    pop %r8
+    mov (%rsp), %r9
+    mov 24(%rsp), %r10
+    hlt`;
+
+  /** A loop over a table of functions: CALL/JMP through memory and registers, RET and RET imm16. */
+  const calls = (ending: string): string => `
+      lea table(%rip), %rbx
+      xor %r12d, %r12d
+      mov $1, %r13d
+      top: mov %r12d, %ecx
+      and $3, %ecx
+      call *(%rbx,%rcx,8)
+      lea f2(%rip), %rax
+      call *%rax
+      lea next(%rip), %rdx
+      jmp *%rdx
+      ud2
+      next: push $7
+      call drop8
+      inc %r12
+      cmp $50, %r12
+      jb top
+      tail: ${ending}
+      hlt
+      f0: add $1, %r13
+      ret
+      f1: add $10, %r13
+      ret
+      f2: imul $3, %r13, %r13
+      ret
+      f3: jmp *8(%rbx)
+      drop8: ret $8
+      .balign 8
+      table: .quad f0, f1, f2, f3`;
+
+  it('calls and jumps through memory and registers, and returns, agree with the interpreter', () => {
+    const code = calls('');
+    const { m, log } = onBoth({ code });
+    expect(log).toBe(StopReason.Halted);
+    expect(reg(m, R12)).toBe(50n);
+    expect(reg(m, RSP)).toBe(BigInt((16 << 20) - 8));
+    for (const label of ['f0', 'f1', 'f2', 'f3', 'drop8', 'next']) expect(ranTranslated(addressOf(code, label)), label).toBeGreaterThan(0);
+  });
+
+  for (const [what, ending] of [
+    ['CALL through a register', 'movabs $0x800000000000, %rax\n      fault: call *%rax'],
+    ['JMP through memory', 'movabs $0xffff7fffffffffff, %rax\n      mov %rax, (%rbx)\n      fault: jmp *(%rbx)'],
+    ['RET', 'movabs $0x8000000000000000, %rax\n      push %rax\n      fault: ret $16'],
+  ]) {
+    it(`#GP(0) from ${what} to a non-canonical address: nothing pushed or popped`, () => {
+      const code = calls(ending);
+      const { m, log } = onBoth({ code, handlers: { 13: gpStop } });
+      expect(log).toBe(StopReason.Halted);
+      const rsp = BigInt((16 << 20) - 8) - (what === 'RET' ? 8n : 0n);
+      expect([reg(m, R8), reg(m, R9), reg(m, R10)]).toEqual([0n, BigInt(addressOf(code, 'fault')), rsp]);
+      expect(ranTranslated(addressOf(code, 'tail'))).toBe(1);
+    });
+  }
 });
 
 describe('budgets and counting', () => {

@@ -14,6 +14,7 @@ import type { Cpu } from '../cpu.js';
 import { raiseUD } from '../decoder.js';
 import type { Insn } from '../insn.js';
 import { BlockEmitter, emitterFor } from './emitter.js';
+import './emit-alu.js';
 import './emit-integer.js';
 import './emit-muldiv.js';
 import './emit-sse.js';

@@ -94,7 +94,7 @@ function cvtsi2ss(c: Cpu, i: Insn): void {
   c.xf32[i.reg * 4] = r;
 }
 
-function cvtsi2sd(c: Cpu, i: Insn): void {
+export function cvtsi2sd(c: Cpu, i: Insn): void {
   sseCheck(c);
   const size = i.osize === 8 ? 8 : 4;
   const v = c.readRM(i, size);

@@ -611,7 +611,7 @@ function shufpd(c: Cpu, i: Insn): void {
 }
 
 /** UNPCKLPS/UNPCKHPS (dwords) and UNPCKLPD/UNPCKHPD (qwords) interleave. */
-function unpck(c: Cpu, i: Insn): void {
+export function unpck(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   const d = i.reg;

@@ -583,7 +583,7 @@ function comis(c: Cpu, i: Insn): void {
   setArithFlags(c, unordered ? ZF | PF | CF : a < b ? CF : a === b ? ZF : 0);
 }
 
-function shufps(c: Cpu, i: Insn): void {
+export function shufps(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   const d = i.reg;
@@ -596,7 +596,7 @@ function shufps(c: Cpu, i: Insn): void {
   copyXmm(c, d, OUT);
 }
 
-function shufpd(c: Cpu, i: Insn): void {
+export function shufpd(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   const d = i.reg;

@@ -213,6 +213,25 @@ defJit(float.unpck, (e, i) => {
   return true;
 });
 
+/** SHUFPS: two dwords of the destination, then two of the source, chosen by imm8. */
+defJit(float.shufps, (e, i) => {
+  guard(e);
+  const s = source128(e, i, true);
+  const d = i.reg * 4;
+  const m = i.imm;
+  e.emit(`{const a0=x32[${d + (m & 3)}],a1=x32[${d + ((m >> 2) & 3)}],a2=x32[${s + ((m >> 4) & 3)}],a3=x32[${s + ((m >> 6) & 3)}];x32[${d}]=a0;x32[${d + 1}]=a1;x32[${d + 2}]=a2;x32[${d + 3}]=a3;}`);
+  return true;
+});
+
+/** SHUFPD: a qword of the destination, then one of the source, chosen by imm8 bits 0 and 1. */
+defJit(float.shufpd, (e, i) => {
+  guard(e);
+  const s = source128(e, i, true);
+  const d = i.reg * 4;
+  qwords(e, d, d + (i.imm & 1) * 2, s + ((i.imm >> 1) & 1) * 2);
+  return true;
+});
+
 /** CVTSI2SD xmm, r/m32 (exact: no MXCSR flags); the 64-bit form can round and stays with its handler. */
 defJit(convert.cvtsi2sd, (e, i) => {
   if (i.osize === 8) return false;

@@ -125,7 +125,7 @@ export function testEI(c: Cpu, i: Insn): void {
   alu(c, ALU_AND, size, a, c.rhi, i.imm, i.imm >> 31);
 }
 
-function incDec(c: Cpu, i: Insn): void {
+export function incDec(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   const dec = (i.reg & 7) === 1;
   const a = c.readRMW(i, size);

@@ -1,14 +1,14 @@
 /**
  * Emitters for the integer forms the decoder leaves to the general handlers: ALU operations and
- * TEST of 8 and 16 bits, ADC/SBB of every size, shifts and rotates of 32/64-bit operands by CL
- * (and the constant forms not specialised: memory operands, 64-bit rotates), BSF/BSR and
- * BT/BTS/BTR/BTC with a register operand. Each follows its handler's steps: operands read in the
- * same order, a written memory operand checked writable before anything changes, the lazy flags
- * left as `alu()`, `shiftOp()` or `setArithFlags()` leave them.
+ * TEST of 8 and 16 bits, ADC/SBB of every size, INC/DEC, shifts and rotates of 32/64-bit
+ * operands by CL (and the constant forms not specialised: memory operands, 64-bit rotates),
+ * BSF/BSR and BT/BTS/BTR/BTC with a register operand. Each follows its handler's steps: operands
+ * read in the same order, a written memory operand checked writable before anything changes, the
+ * lazy flags left as `alu()`, `shiftOp()` or `setArithFlags()` leave them.
  */
 import * as alu from '../alu.js';
 import * as bitops from '../bitops.js';
-import { getArithFlags, getCF, LOP_ADC, LOP_ADD, LOP_EAGER, LOP_RESULT, LOP_SBB, LOP_SUB } from '../flags.js';
+import { getArithFlags, getCF, LOP_ADC, LOP_ADD, LOP_DEC, LOP_EAGER, LOP_INC, LOP_RESULT, LOP_SBB, LOP_SUB } from '../flags.js';
 import type { Insn } from '../insn.js';
 import * as shift from '../shift.js';
 import { ARITH_FLAGS, CF, OF, ZF } from '../state.js';
@@ -149,6 +149,20 @@ defJit(alu.aluAI, (e, i) => {
 });
 
 defJit(alu.testAI, (e, i) => (accImm(e, i, ALU_AND, false), true));
+
+/** INC/DEC r/m (FE/FF /0 /1; the decoder specialises 32-bit registers): CF is kept in `lextra`. */
+defJit(alu.incDec, (e, i) => {
+  const size = i.opcode & 1 ? i.osize : 1;
+  const dec = (i.reg & 7) === 1;
+  readRM(e, i, size, true);
+  const step = dec ? '-1' : '+1';
+  if (size === 8) e.emit(`x=(a${step})|0;xh=${dec ? '(a===0?ah-1:ah)|0' : '(x===0?ah+1:ah)|0'};`);
+  else e.emit(`x=${truncate(size, `a${step}`)};xh=0;`);
+  e.emit(`c.lextra=${e.ref(getCF)}(c)?${CF}:0;c.lop=${dec ? LOP_DEC : LOP_INC};c.lsize=${size};c.la=a;c.laHi=ah;c.lb=1;c.lbHi=0;c.lres=x;c.lresHi=xh;`);
+  e.flags(-1, size);
+  writeRM(e, i, size);
+  return true;
+});
 
 // ---- shifts and rotates of 32/64-bit operands (counts from an immediate, 1 or CL) ----
 

@@ -1160,6 +1160,13 @@ describe('random code, translated and interpreted in lockstep', () => {
       () => `lea 1(%${pick(r64)}), %${pick(r64)}`,
       () => `mov %${pick(r32)}, %${pick(r32)}`,
       () => pick(['stc', 'clc', 'cmc']),
+      () => `${pick(alu)}w $${imm32() & 0xffff}, %${pick(r16)}`,
+      () => `${pick(alu)}b $${rnd() - 128}, %${pick(r8)}`,
+      () => `${pick(alu)}b %${pick(r8.slice(0, 4))}, ${mem()}`,
+      () => { const [w, a] = wide(); return `${pick(['shl', 'shr', 'sar', 'rol', 'ror'])}${w} %cl, ${a}`; },
+      () => { const [w, a] = wide(); const b = w === 'q' ? pick(r64) : pick(r32); return `${pick(['bsf', 'bsr', 'bt', 'bts', 'btr', 'btc'])}${w} %${b}, ${a}`; },
+      () => `${pick(['inc', 'dec'])}${pick(['q', 'w', 'b'])} ${mem()}`,
+      () => { const [w, a] = wide(); return `${pick(['mul', 'imul'])}${w} ${a}`; },
     ];
     const out = [
       'jmp start',

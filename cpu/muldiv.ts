@@ -289,7 +289,7 @@ export function div(c: Cpu, i: Insn): void {
   }
 }
 
-function idiv(c: Cpu, i: Insn): void {
+export function idiv(c: Cpu, i: Insn): void {
   const size = i.opcode === 0xf6 ? 1 : i.osize;
   const v = c.readRM(i, size);
   const vHi = size === 8 ? c.rhi : 0;

@@ -1,5 +1,5 @@
 /**
- * Emitters for multiplies, unsigned divides, NOT and NEG of 32 and 64 bits. 64-bit products and
+ * Emitters for multiplies, divides, NOT and NEG of 32 and 64 bits. 64-bit products and
  * divisions by a 32-bit divisor use wide-arith.ts; a 64-bit division the fast step cannot do
  * (divisor of 33 bits or more, or #DE) calls the interpreter handler, which decides.
  */
@@ -106,6 +106,32 @@ defJit(muldiv.div, (e, i) => {
   e.emit(`b=${e.lo(i.rm)};if(${e.hi(i.rm)}===0&&b!==0&&${e.hi(2)}===0&&(${e.lo(2)}>>>0)<(b>>>0)){`);
   e.emit(`xh=${div}(${e.lo(2)},${e.hi(0)},b);x=${div}(${w}[2],${e.lo(0)},b);`);
   e.emit(`${e.lo(0)}=x;${e.hi(0)}=xh;${e.lo(2)}=${w}[2];${e.hi(2)}=0;}else{${handler}}`);
+  return true;
+});
+
+// ---- IDIV r32, r64 ----
+
+/**
+ * Signed division when rDX:rAX is the sign extension of rAX (after CDQ/CQO) and both operands are
+ * below 2^53 in magnitude: the remainder of doubles (fmod) is exact, so (n - r) / d is the exact
+ * truncated quotient. Anything else (#DE included) calls the handler; only register divisors, as
+ * the handler must not read memory a second time.
+ */
+defJit(muldiv.idiv, (e, i) => {
+  if (i.opcode !== 0xf7 || i.mod !== 3 || (i.osize !== 4 && i.osize !== 8)) return false;
+  e.sync();
+  const handler = `c.ripLo=${e.nextLo};c.ripHi=${e.nextHi};${e.ref(i.exec)}(c,${e.ref(i)});`;
+  const [rax, raxHi, rdx, rdxHi] = [e.lo(0), e.hi(0), e.lo(2), e.hi(2)];
+  if (i.osize === 4) {
+    e.emit(`b=${e.lo(i.rm)};a=${rax};if(b!==0&&${rdx}===a>>31&&(b!==-1||a!==-2147483648)){`);
+    e.emit(`s=a%b;x=(a-s)/b;${rax}=x;${raxHi}=0;${rdx}=s;${rdxHi}=0;}else{${handler}}`);
+    return true;
+  }
+  const small = (hi: string): string => `${hi}>=-2097152&&${hi}<2097152`;
+  e.emit(`b=${e.lo(i.rm)};bh=${e.hi(i.rm)};ah=${raxHi};`);
+  e.emit(`if((b|bh)!==0&&${small('bh')}&&${small('ah')}&&${rdx}===ah>>31&&${rdxHi}===ah>>31){`);
+  e.emit(`a=ah*4294967296+(${rax}>>>0);b=bh*4294967296+(b>>>0);s=a%b;x=(a-s)/b;`);
+  e.emit(`${rax}=x|0;${raxHi}=Math.floor(x/4294967296)|0;${rdx}=s|0;${rdxHi}=Math.floor(s/4294967296)|0;}else{${handler}}`);
   return true;
 });
 

@@ -577,6 +577,73 @@ describe('indirect branches and returns', () => {
   }
 });
 
+describe('signed division', () => {
+  /** Dividend/divisor pairs at the edges of the translated fast step and beyond it. */
+  const PAIRS: [bigint, bigint][] = [
+    [100n, 7n], [-100n, 7n], [100n, -7n], [-100n, -7n], [-35n, 5n], [0n, -3n], [7n, 100n],
+    [(1n << 53n) - 1n, 3n], [-(1n << 53n), 3n], [1n << 53n, 3n], [-(1n << 53n) - 1n, -3n],
+    [(1n << 62n) + 12345n, 1000n], [-(1n << 63n), 7n], [123456789n, (1n << 52n) + 1n],
+    [-(1n << 52n), -(1n << 53n)], [5n, (1n << 60n)], [-1n, -1n],
+  ];
+  const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+
+  it('IDIV r32 and r64 after CDQ/CQO agree with the interpreter, and #DE is raised where it must be', () => {
+    const code = `
+      mov $${DATA_BASE}, %rsi
+      mov $${PAIRS.length}, %r12d
+      top: mov (%rsi), %rax
+      mov 8(%rsi), %rbx
+      cqo
+      idiv %rbx
+      mov %rax, 16(%rsi)
+      mov %rdx, 24(%rsi)
+      mov (%rsi), %eax
+      mov 8(%rsi), %ebx
+      cdq
+      idiv %ebx
+      mov %rax, 32(%rsi)
+      mov %rdx, 40(%rsi)
+      add $48, %rsi
+      dec %r12d
+      jnz top
+      mov $-2147483648, %eax
+      mov $-1, %ebx
+      cdq
+      fault: idiv %ebx
+      hlt`;
+    // #DE (division overflow or by zero): quotient -1 as a mark, skip the IDIV (48 f7 fb or f7 fb).
+    const handler = `
+      mov (%rsp), %r9
+      mov $-1, %rax
+      cmpb $0x48, (%r9)
+      jne 1f
+      addq $1, (%rsp)
+      1: addq $2, (%rsp)
+      iretq`;
+    const setup = (m: Machine): void => {
+      PAIRS.forEach(([n, d], k) => {
+        m.mem.view.setBigUint64(DATA_BASE + 48 * k, u64(n), true);
+        m.mem.view.setBigUint64(DATA_BASE + 48 * k + 8, u64(d), true);
+      });
+    };
+    const { m, log } = onBoth({ code, handlers: { 0: handler }, setup });
+    expect(log).toBe(StopReason.Halted);
+    expect(reg(m, R9)).toBe(BigInt(addressOf(code, 'fault')));
+    PAIRS.forEach(([n, d], k) => {
+      const at = DATA_BASE + 48 * k;
+      const q64 = d === 0n || n / d >= 1n << 63n ? null : n / d;
+      expect(q(m, at + 16), `${n} / ${d}`).toBe(q64 === null ? u64(-1n) : u64(q64));
+      if (q64 !== null) expect(q(m, at + 24), `${n} % ${d}`).toBe(u64(n % d));
+      const n32 = BigInt.asIntN(32, n);
+      const d32 = BigInt.asIntN(32, d);
+      const q32 = d32 === 0n || n32 / d32 >= 1n << 31n ? null : n32 / d32;
+      expect(q(m, at + 32), `${n32} / ${d32}`).toBe(q32 === null ? u64(-1n) : BigInt.asUintN(32, q32));
+      if (q32 !== null) expect(q(m, at + 40), `${n32} % ${d32}`).toBe(BigInt.asUintN(32, n32 % d32));
+    });
+    expect(ranTranslated(addressOf(code, 'top'))).toBeGreaterThan(0);
+  });
+});
+
 describe('budgets and counting', () => {
   const loop = `
     mov $1000, %ecx

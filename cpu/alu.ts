@@ -67,7 +67,7 @@ export function alu(c: Cpu, op: number, size: number, aLo: number, aHi: number, 
 }
 
 // op Eb,Gb / Ev,Gv
-function aluEG(c: Cpu, i: Insn): void {
+export function aluEG(c: Cpu, i: Insn): void {
   const op = (i.opcode >> 3) & 7;
   const size = i.opcode & 1 ? i.osize : 1;
   const a = op === ALU_CMP ? c.readRM(i, size) : c.readRMW(i, size);
@@ -78,7 +78,7 @@ function aluEG(c: Cpu, i: Insn): void {
 }
 
 // op Gb,Eb / Gv,Ev
-function aluGE(c: Cpu, i: Insn): void {
+export function aluGE(c: Cpu, i: Insn): void {
   const op = (i.opcode >> 3) & 7;
   const size = i.opcode & 1 ? i.osize : 1;
   const b = c.readRM(i, size);
@@ -89,7 +89,7 @@ function aluGE(c: Cpu, i: Insn): void {
 }
 
 // op AL,Ib / eAX,Iz
-function aluAI(c: Cpu, i: Insn): void {
+export function aluAI(c: Cpu, i: Insn): void {
   const op = (i.opcode >> 3) & 7;
   const size = i.opcode & 1 ? i.osize : 1;
   const a = c.getReg(size, 0);
@@ -98,7 +98,7 @@ function aluAI(c: Cpu, i: Insn): void {
 }
 
 // grp1: op Eb,Ib / Ev,Iz / Ev,Ib
-function aluEI(c: Cpu, i: Insn): void {
+export function aluEI(c: Cpu, i: Insn): void {
   const op = i.reg & 7;
   const size = i.opcode === 0x80 ? 1 : i.osize;
   const a = op === ALU_CMP ? c.readRM(i, size) : c.readRMW(i, size);
@@ -106,7 +106,7 @@ function aluEI(c: Cpu, i: Insn): void {
   if (op !== ALU_CMP) c.writeBackRM(i, size, r, c.tmpHi);
 }
 
-function testEG(c: Cpu, i: Insn): void {
+export function testEG(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   const a = c.readRM(i, size);
   const aHi = c.rhi;
@@ -114,18 +114,18 @@ function testEG(c: Cpu, i: Insn): void {
   alu(c, ALU_AND, size, a, aHi, b, c.rhi);
 }
 
-function testAI(c: Cpu, i: Insn): void {
+export function testAI(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   alu(c, ALU_AND, size, c.getReg(size, 0), c.r[1], i.imm, i.imm >> 31);
 }
 
-function testEI(c: Cpu, i: Insn): void {
+export function testEI(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   const a = c.readRM(i, size);
   alu(c, ALU_AND, size, a, c.rhi, i.imm, i.imm >> 31);
 }
 
-function incDec(c: Cpu, i: Insn): void {
+export function incDec(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   const dec = (i.reg & 7) === 1;
   const a = c.readRMW(i, size);
@@ -141,13 +141,13 @@ function incDec(c: Cpu, i: Insn): void {
   c.writeBackRM(i, size, r, rHi);
 }
 
-function not(c: Cpu, i: Insn): void {
+export function not(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   const a = c.readRMW(i, size);
   c.writeBackRM(i, size, ~a, ~c.rhi);
 }
 
-function neg(c: Cpu, i: Insn): void {
+export function neg(c: Cpu, i: Insn): void {
   const size = i.opcode & 1 ? i.osize : 1;
   const a = c.readRMW(i, size);
   const r = alu(c, ALU_SUB, size, 0, 0, a, c.rhi);

@@ -70,7 +70,7 @@ function bitTest(c: Cpu, i: Insn, op: number, offLo: number, offHi: number, from
   else c.writeBackRM(i, size, w, vHi);
 }
 
-function btReg(c: Cpu, i: Insn): void {
+export function btReg(c: Cpu, i: Insn): void {
   const op = ((i.opcode >> 3) & 3);
   // 0F A3 BT, 0F AB BTS, 0F B3 BTR, 0F BB BTC
   const kind = op === 0 ? 0 : op === 1 ? 1 : op === 2 ? 2 : 3;
@@ -87,7 +87,7 @@ function scanFlags(c: Cpu, zero: boolean): void {
   setArithFlags(c, zero ? f | ZF : f & ~ZF);
 }
 
-function bsf(c: Cpu, i: Insn): void {
+export function bsf(c: Cpu, i: Insn): void {
   const size = i.osize;
   const v = c.readRM(i, size);
   const vHi = size === 8 ? c.rhi : 0;
@@ -100,7 +100,7 @@ function bsf(c: Cpu, i: Insn): void {
   c.writeReg(i, size, n, 0);
 }
 
-function bsr(c: Cpu, i: Insn): void {
+export function bsr(c: Cpu, i: Insn): void {
   const size = i.osize;
   const v = size === 2 ? c.readRM(i, size) & 0xffff : c.readRM(i, size);
   const vHi = size === 8 ? c.rhi : 0;

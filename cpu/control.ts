@@ -93,7 +93,7 @@ export function callRel(c: Cpu, i: Insn): void {
   c.ripHi = tHi;
 }
 
-function callE(c: Cpu, i: Insn): void {
+export function callE(c: Cpu, i: Insn): void {
   const tLo = c.readRM(i, 8);
   const tHi = c.rhi;
   const t = tHi >> 15;
@@ -103,7 +103,7 @@ function callE(c: Cpu, i: Insn): void {
   c.ripHi = tHi;
 }
 
-function jmpE(c: Cpu, i: Insn): void {
+export function jmpE(c: Cpu, i: Insn): void {
   const tLo = c.readRM(i, 8);
   c.jumpTo(tLo, c.rhi);
 }

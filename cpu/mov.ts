@@ -76,7 +76,7 @@ function xchgEG(c: Cpu, i: Insn): void {
 }
 
 /** 90+r: XCHG rAX, r. Plain 90 (no REX.B) is NOP; F3 90 is PAUSE (a hint: nothing to do here). */
-function xchgAR(c: Cpu, i: Insn): void {
+export function xchgAR(c: Cpu, i: Insn): void {
   if (i.reg === 0) return;
   const size = i.osize;
   const a = c.getReg(size, 0);
@@ -86,7 +86,7 @@ function xchgAR(c: Cpu, i: Insn): void {
   c.setReg(size, n, a, aHi);
 }
 
-function cbw(c: Cpu, i: Insn): void {
+export function cbw(c: Cpu, i: Insn): void {
   switch (i.osize) {
     case 2:
       c.setR16(0, sext(1, c.r[0]));
@@ -99,7 +99,7 @@ function cbw(c: Cpu, i: Insn): void {
   }
 }
 
-function cwd(c: Cpu, i: Insn): void {
+export function cwd(c: Cpu, i: Insn): void {
   switch (i.osize) {
     case 2:
       c.setR16(2, (c.r[0] << 16) >> 31);

@@ -86,7 +86,7 @@ function mulFlags(c: Cpu, size: number, lo: number, hi: number, overflow: boolea
 }
 
 /** F6/F7 /4: MUL. */
-function mul(c: Cpu, i: Insn): void {
+export function mul(c: Cpu, i: Insn): void {
   const size = i.opcode === 0xf6 ? 1 : i.osize;
   const v = c.readRM(i, size);
   const vHi = c.rhi;
@@ -246,7 +246,7 @@ function neg128(w3: number, w2: number, w1: number, w0: number): void {
   N[3] = ((~w3 >>> 0) + (a2 >= TWO32 ? 1 : 0)) % TWO32;
 }
 
-function div(c: Cpu, i: Insn): void {
+export function div(c: Cpu, i: Insn): void {
   const size = i.opcode === 0xf6 ? 1 : i.osize;
   const v = c.readRM(i, size);
   const vHi = size === 8 ? c.rhi : 0;
@@ -289,7 +289,7 @@ function div(c: Cpu, i: Insn): void {
   }
 }
 
-function idiv(c: Cpu, i: Insn): void {
+export function idiv(c: Cpu, i: Insn): void {
   const size = i.opcode === 0xf6 ? 1 : i.osize;
   const v = c.readRM(i, size);
   const vHi = size === 8 ? c.rhi : 0;

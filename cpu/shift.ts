@@ -210,7 +210,7 @@ function rotl(size: number, lo: number, hi: number, n: number): void {
   outHi = 0;
 }
 
-function shiftGroup(c: Cpu, i: Insn): void {
+export function shiftGroup(c: Cpu, i: Insn): void {
   const byte = (i.opcode & 1) === 0;
   const size = byte ? 1 : i.osize;
   let count: number;

@@ -537,7 +537,7 @@ export function comis(c: Cpu, i: Insn): void {
   setArithFlags(c, unordered ? ZF | PF | CF : a < b ? CF : a === b ? ZF : 0);
 }
 
-function shufps(c: Cpu, i: Insn): void {
+export function shufps(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   const d = i.reg;
@@ -550,7 +550,7 @@ function shufps(c: Cpu, i: Insn): void {
   copyXmm(c, d, OUT);
 }
 
-function shufpd(c: Cpu, i: Insn): void {
+export function shufpd(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   const d = i.reg;
@@ -565,7 +565,7 @@ function shufpd(c: Cpu, i: Insn): void {
 }
 
 /** UNPCKLPS/UNPCKHPS (dwords) and UNPCKLPD/UNPCKHPD (qwords) interleave. */
-function unpck(c: Cpu, i: Insn): void {
+export function unpck(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   const d = i.reg;

@@ -215,7 +215,7 @@ export function packedIntBinary(c: Cpu, op: number, d: number, s: number, bytes:
   }
 }
 
-function pbin(c: Cpu, i: Insn): void {
+export function pbin(c: Cpu, i: Insn): void {
   sseCheck(c);
   const s = xmmSrc(c, i, 16, true);
   packedIntBinary(c, i.opcode & 0xff, i.reg, s, 16);
@@ -276,7 +276,7 @@ function shiftByXmm(c: Cpu, i: Insn): void {
 }
 
 /** 66 0F 71/72/73 with /2 /4 /6 and imm8. */
-function shiftByImm(c: Cpu, i: Insn): void {
+export function shiftByImm(c: Cpu, i: Insn): void {
   sseCheck(c);
   const width = i.opcode === 0x171 ? 2 : i.opcode === 0x172 ? 4 : 8;
   const r = i.reg & 7;
@@ -284,7 +284,7 @@ function shiftByImm(c: Cpu, i: Insn): void {
 }
 
 /** PSRLDQ (/3) and PSLLDQ (/7): whole-register byte shifts. */
-function byteShift(c: Cpu, i: Insn): void {
+export function byteShift(c: Cpu, i: Insn): void {
   sseCheck(c);
   const n = Math.min(i.imm & 0xff, 16);
   const b = c.x8;

@@ -16,8 +16,11 @@ import type { Insn } from '../insn.js';
 import { BlockEmitter, emitterFor } from './emitter.js';
 // The instruction table first: the emitters' modules reach into the families it registers.
 import '../isa.js';
+import './emit-alu.js';
 import './emit-integer.js';
+import './emit-muldiv.js';
 import './emit-sse.js';
+import './emit-sse-general.js';
 
 export type BlockFn = (c: Cpu) => void;
 

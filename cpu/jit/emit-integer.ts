@@ -1,18 +1,18 @@
 /**
  * Emitters for the integer instructions compilers emit most: MOV and its extending forms, LEA,
- * the 32/64-bit ALU forms the decoder specialises, byte compares, constant shifts, IMUL, PUSH/POP,
- * CMOVcc/SETcc, and the near branches. Each reproduces its interpreter handler exactly (the
- * handler named in `defJit` is the reference, and the differential suite runs both).
+ * the 32/64-bit ALU forms the decoder specialises, byte compares, constant shifts, PUSH/POP,
+ * CMOVcc/SETcc, and the near branches (multiplies and divides are in emit-muldiv.ts). Each
+ * reproduces its interpreter handler exactly (the handler named in `defJit` is the reference,
+ * and the differential suite runs both).
  */
 import * as alu from '../alu.js';
 import * as ctl from '../control.js';
 import { getArithFlags, getCF, LOP_ADD, LOP_DEC, LOP_EAGER, LOP_INC, LOP_RESULT, LOP_SUB, testCondition } from '../flags.js';
-import { GP } from '../fault.js';
 import type { Insn } from '../insn.js';
 import * as mov from '../mov.js';
-import * as muldiv from '../muldiv.js';
 import * as shift from '../shift.js';
 import * as stack from '../stack.js';
+import { GP, SS_VEC } from '../fault.js';
 import { ARITH_FLAGS, CF, OF } from '../state.js';
 import { addOffset, canonical, defJit, type BlockEmitter } from './emitter.js';
 
@@ -287,7 +287,7 @@ defJit(mov.lea, (e, i) => {
 });
 
 /** The r/m source of MOVZX/MOVSX/MOVSXD (size 1, 2 or 4) as an expression. */
-function narrowSource(e: BlockEmitter, i: Insn, size: number): string {
+export function narrowSource(e: BlockEmitter, i: Insn, size: number): string {
   if (i.mod === 3) return size === 1 ? e.get8(i.rm8) : size === 2 ? `(${e.lo(i.rm)}&65535)` : e.lo(i.rm);
   e.ea(i);
   e.sync();
@@ -351,6 +351,33 @@ defJit(mov.setcc, (e, i) => {
 
 defJit(mov.nop, () => true);
 
+/** CBW/CWDE/CDQE: sign-extends the low half of rAX into rAX. */
+defJit(mov.cbw, (e, i) => {
+  const [lo, hi] = [e.lo(0), e.hi(0)];
+  if (i.osize === 8) e.emit(`${hi}=${lo}>>31;`);
+  else if (i.osize === 4) e.emit(`${lo}=(${lo}<<16)>>16;${hi}=0;`);
+  else e.emit(`${lo}=(${lo}&-65536)|(((${lo}<<24)>>24)&65535);`);
+  return true;
+});
+
+/** CWD/CDQ/CQO: fills rDX with the sign of rAX. */
+defJit(mov.cwd, (e, i) => {
+  if (i.osize === 8) e.emit(`${e.lo(2)}=${e.hi(0)}>>31;${e.hi(2)}=${e.hi(0)}>>31;`);
+  else if (i.osize === 4) e.emit(`${e.lo(2)}=${e.lo(0)}>>31;${e.hi(2)}=0;`);
+  else e.emit(`${e.lo(2)}=(${e.lo(2)}&-65536)|(((${e.lo(0)}<<16)>>31)&65535);`);
+  return true;
+});
+
+/** XCHG rAX, r (90 without REX.B is NOP, and so is PAUSE). */
+defJit(mov.xchgAR, (e, i) => {
+  const n = i.reg;
+  if (n === 0) return true;
+  if (i.osize === 8) e.emit(`a=${e.lo(0)};ah=${e.hi(0)};${e.lo(0)}=${e.lo(n)};${e.hi(0)}=${e.hi(n)};${e.lo(n)}=a;${e.hi(n)}=ah;`);
+  else if (i.osize === 4) e.emit(`a=${e.lo(0)};${e.lo(0)}=${e.lo(n)};${e.hi(0)}=0;${e.lo(n)}=a;${e.hi(n)}=0;`);
+  else return false;
+  return true;
+});
+
 // ---- shifts by a constant (the decoder's 32/64-bit register specialisations) ----
 
 defJit(shift.shiftConst32, (e, i) => {
@@ -398,26 +425,6 @@ defJit(shift.shiftConst64, (e, i) => {
   }
   e.emit(`c.lop=${LOP_RESULT};c.lsize=8;c.lres=x;c.lresHi=xh;c.lextra=b;${e.lo(i.dst)}=x;${e.hi(i.dst)}=xh;`);
   e.flags(-1, 8);
-  return true;
-});
-
-// ---- IMUL (32-bit; the truncated product and CF = OF = "did not fit") ----
-
-function imul32(e: BlockEmitter, i: Insn, a: string, b: string): void {
-  e.emit(`a=${a};b=${b};x=Math.imul(a,b);c.lop=${LOP_RESULT};c.lsize=4;c.lres=x;c.lresHi=0;c.lextra=a*b!==x?${CF | OF}:0;`);
-  e.emit(`${e.lo(i.reg)}=x;${e.hi(i.reg)}=0;`);
-  e.flags(-1, 4);
-}
-
-defJit(muldiv.imul2, (e, i) => {
-  if (i.osize !== 4) return false;
-  imul32(e, i, e.lo(i.reg), narrowSource(e, i, 4));
-  return true;
-});
-
-defJit(muldiv.imul3, (e, i) => {
-  if (i.osize !== 4) return false;
-  imul32(e, i, narrowSource(e, i, 4), String(i.imm | 0));
   return true;
 });
 
@@ -474,10 +481,42 @@ defJit(ctl.callRel, (e, i) => {
   return true;
 });
 
+/** #GP(0) unless the branch target (a, ah) is canonical (the handlers' `jumpTo`). */
+function checkTarget(e: BlockEmitter): void {
+  e.emit(`s=ah>>15;if(s!==0&&s!==-1)c.raise(${GP},0);`);
+}
+
+/** The 64-bit r/m operand of an indirect branch into `a`/`ah`. */
+function branchTarget(e: BlockEmitter, i: Insn): void {
+  e.sync();
+  if (i.mod === 3) e.emit(`a=${e.lo(i.rm)};ah=${e.hi(i.rm)};`);
+  else {
+    e.ea(i);
+    e.load(8, 'a', 'ah');
+  }
+}
+
+defJit(ctl.callE, (e, i) => {
+  branchTarget(e, i);
+  checkTarget(e);
+  e.push64(String(e.nextLo), String(e.nextHi));
+  e.emit(e.exitCode('a', 'ah'));
+  e.ends = true;
+  return true;
+});
+
+defJit(ctl.jmpE, (e, i) => {
+  branchTarget(e, i);
+  checkTarget(e);
+  e.emit(e.exitCode('a', 'ah'));
+  e.ends = true;
+  return true;
+});
+
 /** RET / RET imm16: the target must be canonical (#GP at the RET) before RSP moves. */
 defJit(ctl.ret, (e, i) => {
   e.peek64();
-  e.emit(`t=ah>>15;if(t!==0&&t!==-1)c.raise(${GP},0);`);
+  checkTarget(e);
   e.release(8 + (i.opcode === 0xc2 ? i.imm & 0xffff : 0));
   e.emit(e.exitCode('a', 'ah'));
   e.ends = true;

@@ -19,13 +19,13 @@ const CR0_EM_TS = 12;
 const CR4_OSFXSR = 512;
 
 /** #UD/#NM unless SSE may run (CR0/CR4 can change inside a block, so this is checked each time). */
-function guard(e: BlockEmitter): void {
+export function guard(e: BlockEmitter): void {
   e.sync();
   e.emit(`if((c.cr0&${CR0_EM_TS})!==0||(c.cr4&${CR4_OSFXSR})===0)${e.ref(sseCheck)}(c);`);
 }
 
 /** Loads the 16 bytes at i's memory operand into TMP (#GP first when `aligned` and misaligned). */
-function loadTmp(e: BlockEmitter, i: Insn, aligned: boolean): number {
+export function loadTmp(e: BlockEmitter, i: Insn, aligned: boolean): number {
   e.ea(i);
   if (aligned) e.emit(`if((ea&15)!==0)c.raise(${GP},0);`);
   e.emit(`c.eaLo=ea;c.eaHi=eh;${e.ref(load128)}(c,${TMP});`);

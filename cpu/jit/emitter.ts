@@ -23,7 +23,10 @@ const emitters = new Map<Handler, Emitter>();
 
 /** Attaches an emitter to interpreter handlers (the decoded instruction names its handler). */
 export function defJit(handlers: Handler | readonly Handler[], emit: Emitter): void {
-  for (const h of Array.isArray(handlers) ? handlers : [handlers as Handler]) emitters.set(h, emit);
+  for (const h of Array.isArray(handlers) ? handlers : [handlers as Handler]) {
+    if (emitters.has(h)) throw new Error(`handler ${h.name} has two emitters`);
+    emitters.set(h, emit);
+  }
 }
 
 export function emitterFor(h: Handler): Emitter | undefined {
@@ -247,10 +250,10 @@ export class BlockEmitter {
     this.emit(`t=${hi}>>15;if(t!==0&&t!==-1)c.raise(${SS_VEC},0);`);
   }
 
-  /** PUSH of a 64-bit value (expressions, read before RSP changes), as `Cpu.push64`. */
+  /** PUSH of a 64-bit value (expressions, read before RSP changes; `x` is clobbered), as `Cpu.push64`. */
   push64(v: string, vh: string): void {
     this.sync();
-    this.emit('a=r[8];ea=(a-8)|0;eh=(a>>>0)<8?(r[9]-1)|0:r[9];');
+    this.emit('x=r[8];ea=(x-8)|0;eh=(x>>>0)<8?(r[9]-1)|0:r[9];');
     this.stackCanonical('eh');
     this.store(8, v, vh);
     this.emit('r[8]=ea;r[9]=eh;');

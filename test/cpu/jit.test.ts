@@ -452,7 +452,7 @@ describe('faults inside a block', () => {
     expect(ranTranslated(top)).toBeGreaterThan(0);
   });
 
-  it('#DE from DIV (an interpreted instruction inside the block) and the retry', () => {
+  it('#DE from DIV in the middle of a block, and the retry', () => {
     const code = `
       mov $100, %eax
       xor %edx, %edx
@@ -510,6 +510,137 @@ describe('faults inside a block', () => {
     expect([reg(m, R8), reg(m, R9), reg(m, R10), reg(m, R11)]).toEqual([3n, BigInt(addressOf(code, 'top')), BigInt(SPARE2), 4n]);
     const words = Array.from({ length: 8 }, (_, k) => m.mem.view.getUint32(SPARE2 - 16 + 4 * k, true));
     expect(words).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+  });
+});
+
+describe('indirect branches and returns', () => {
+  /** #GP handler: error code to R8, faulting RIP to R9, RSP at the fault to R10, then stops. */
+  const gpStop = `
+    pop %r8
+    mov (%rsp), %r9
+    mov 24(%rsp), %r10
+    hlt`;
+
+  /** A loop over a table of functions: CALL/JMP through memory and registers, RET and RET imm16. */
+  const calls = (ending: string): string => `
+      lea table(%rip), %rbx
+      xor %r12d, %r12d
+      mov $1, %r13d
+      top: mov %r12d, %ecx
+      and $3, %ecx
+      call *(%rbx,%rcx,8)
+      lea f2(%rip), %rax
+      call *%rax
+      lea next(%rip), %rdx
+      jmp *%rdx
+      ud2
+      next: push $7
+      call drop8
+      inc %r12
+      cmp $50, %r12
+      jb top
+      tail: ${ending}
+      hlt
+      f0: add $1, %r13
+      ret
+      f1: add $10, %r13
+      ret
+      f2: imul $3, %r13, %r13
+      ret
+      f3: jmp *8(%rbx)
+      drop8: ret $8
+      .balign 8
+      table: .quad f0, f1, f2, f3`;
+
+  it('calls and jumps through memory and registers, and returns, agree with the interpreter', () => {
+    const code = calls('');
+    const { m, log } = onBoth({ code });
+    expect(log).toBe(StopReason.Halted);
+    expect(reg(m, R12)).toBe(50n);
+    expect(reg(m, RSP)).toBe(BigInt((16 << 20) - 8));
+    for (const label of ['f0', 'f1', 'f2', 'f3', 'drop8', 'next']) expect(ranTranslated(addressOf(code, label)), label).toBeGreaterThan(0);
+  });
+
+  for (const [what, ending] of [
+    ['CALL through a register', 'movabs $0x800000000000, %rax\n      fault: call *%rax'],
+    ['JMP through memory', 'movabs $0xffff7fffffffffff, %rax\n      mov %rax, (%rbx)\n      fault: jmp *(%rbx)'],
+    ['RET', 'movabs $0x8000000000000000, %rax\n      push %rax\n      fault: ret $16'],
+  ]) {
+    it(`#GP(0) from ${what} to a non-canonical address: nothing pushed or popped`, () => {
+      const code = calls(ending);
+      const { m, log } = onBoth({ code, handlers: { 13: gpStop } });
+      expect(log).toBe(StopReason.Halted);
+      const rsp = BigInt((16 << 20) - 8) - (what === 'RET' ? 8n : 0n);
+      expect([reg(m, R8), reg(m, R9), reg(m, R10)]).toEqual([0n, BigInt(addressOf(code, 'fault')), rsp]);
+      expect(ranTranslated(addressOf(code, 'tail'))).toBe(1);
+    });
+  }
+});
+
+describe('signed division', () => {
+  /** Dividend/divisor pairs at the edges of the translated fast step and beyond it. */
+  const PAIRS: [bigint, bigint][] = [
+    [100n, 7n], [-100n, 7n], [100n, -7n], [-100n, -7n], [-35n, 5n], [0n, -3n], [7n, 100n],
+    [(1n << 53n) - 1n, 3n], [-(1n << 53n), 3n], [1n << 53n, 3n], [-(1n << 53n) - 1n, -3n],
+    [(1n << 62n) + 12345n, 1000n], [-(1n << 63n), 7n], [123456789n, (1n << 52n) + 1n],
+    [-(1n << 52n), -(1n << 53n)], [5n, (1n << 60n)], [-1n, -1n],
+  ];
+  const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+
+  it('IDIV r32 and r64 after CDQ/CQO agree with the interpreter, and #DE is raised where it must be', () => {
+    const code = `
+      mov $${DATA_BASE}, %rsi
+      mov $${PAIRS.length}, %r12d
+      top: mov (%rsi), %rax
+      mov 8(%rsi), %rbx
+      cqo
+      idiv %rbx
+      mov %rax, 16(%rsi)
+      mov %rdx, 24(%rsi)
+      mov (%rsi), %eax
+      mov 8(%rsi), %ebx
+      cdq
+      idiv %ebx
+      mov %rax, 32(%rsi)
+      mov %rdx, 40(%rsi)
+      add $48, %rsi
+      dec %r12d
+      jnz top
+      mov $-2147483648, %eax
+      mov $-1, %ebx
+      cdq
+      fault: idiv %ebx
+      hlt`;
+    // #DE (division overflow or by zero): quotient -1 as a mark, skip the IDIV (48 f7 fb or f7 fb).
+    const handler = `
+      mov (%rsp), %r9
+      mov $-1, %rax
+      cmpb $0x48, (%r9)
+      jne 1f
+      addq $1, (%rsp)
+      1: addq $2, (%rsp)
+      iretq`;
+    const setup = (m: Machine): void => {
+      PAIRS.forEach(([n, d], k) => {
+        m.mem.view.setBigUint64(DATA_BASE + 48 * k, u64(n), true);
+        m.mem.view.setBigUint64(DATA_BASE + 48 * k + 8, u64(d), true);
+      });
+    };
+    const { m, log } = onBoth({ code, handlers: { 0: handler }, setup });
+    expect(log).toBe(StopReason.Halted);
+    expect(reg(m, R9)).toBe(BigInt(addressOf(code, 'fault')));
+    PAIRS.forEach(([n, d], k) => {
+      const at = DATA_BASE + 48 * k;
+      const q64 = d === 0n || n / d >= 1n << 63n ? null : n / d;
+      expect(q(m, at + 16), `${n} / ${d}`).toBe(q64 === null ? u64(-1n) : u64(q64));
+      if (q64 !== null) expect(q(m, at + 24), `${n} % ${d}`).toBe(u64(n % d));
+      const n32 = BigInt.asIntN(32, n);
+      const d32 = BigInt.asIntN(32, d);
+      const q32 = d32 === 0n || n32 / d32 >= 1n << 31n ? null : n32 / d32;
+      expect(q(m, at + 32), `${n32} / ${d32}`).toBe(q32 === null ? u64(-1n) : BigInt.asUintN(32, q32));
+      if (q32 !== null) expect(q(m, at + 40), `${n32} % ${d32}`).toBe(BigInt.asUintN(32, n32 % d32));
+    });
+    expect(ranTranslated(addressOf(code, 'top'))).toBeGreaterThan(0);
   });
 });
 
@@ -1096,6 +1227,13 @@ describe('random code, translated and interpreted in lockstep', () => {
       () => `lea 1(%${pick(r64)}), %${pick(r64)}`,
       () => `mov %${pick(r32)}, %${pick(r32)}`,
       () => pick(['stc', 'clc', 'cmc']),
+      () => `${pick(alu)}w $${imm32() & 0xffff}, %${pick(r16)}`,
+      () => `${pick(alu)}b $${rnd() - 128}, %${pick(r8)}`,
+      () => `${pick(alu)}b %${pick(r8.slice(0, 4))}, ${mem()}`,
+      () => { const [w, a] = wide(); return `${pick(['shl', 'shr', 'sar', 'rol', 'ror'])}${w} %cl, ${a}`; },
+      () => { const [w, a] = wide(); const b = w === 'q' ? pick(r64) : pick(r32); return `${pick(['bsf', 'bsr', 'bt', 'bts', 'btr', 'btc'])}${w} %${b}, ${a}`; },
+      () => `${pick(['inc', 'dec'])}${pick(['q', 'w', 'b'])} ${mem()}`,
+      () => { const [w, a] = wide(); return `${pick(['mul', 'imul'])}${w} ${a}`; },
     ];
     const out = [
       'jmp start',

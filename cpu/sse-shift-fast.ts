@@ -11,7 +11,7 @@ import type { Handler, Insn } from './insn.js';
 import { defFast, V_66 } from './optable.js';
 import { sseCheck } from './sse-common.js';
 
-function zero(c: Cpu, i: Insn): void {
+export function zero(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const d = i.dst;
@@ -21,7 +21,7 @@ function zero(c: Cpu, i: Insn): void {
   w[d + 3] = 0;
 }
 
-function psrlw(c: Cpu, i: Insn): void {
+export function psrlw(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const d = i.dst, n = i.sub, m = i.src;
@@ -31,7 +31,7 @@ function psrlw(c: Cpu, i: Insn): void {
   w[d + 3] = (w[d + 3] >>> n) & m;
 }
 
-function psllw(c: Cpu, i: Insn): void {
+export function psllw(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const d = i.dst, n = i.sub, m = i.src;
@@ -46,7 +46,7 @@ function sraWords(x: number, n: number): number {
   return (((x << 16) >> (16 + n)) & 0xffff) | ((x >> (16 + n)) << 16);
 }
 
-function psraw(c: Cpu, i: Insn): void {
+export function psraw(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const d = i.dst, n = i.sub;
@@ -56,7 +56,7 @@ function psraw(c: Cpu, i: Insn): void {
   w[d + 3] = sraWords(w[d + 3], n);
 }
 
-function psrld(c: Cpu, i: Insn): void {
+export function psrld(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const d = i.dst, n = i.sub;
@@ -66,7 +66,7 @@ function psrld(c: Cpu, i: Insn): void {
   w[d + 3] = w[d + 3] >>> n;
 }
 
-function pslld(c: Cpu, i: Insn): void {
+export function pslld(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const d = i.dst, n = i.sub;
@@ -76,7 +76,7 @@ function pslld(c: Cpu, i: Insn): void {
   w[d + 3] = w[d + 3] << n;
 }
 
-function psrad(c: Cpu, i: Insn): void {
+export function psrad(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const d = i.dst, n = i.sub;
@@ -87,7 +87,7 @@ function psrad(c: Cpu, i: Insn): void {
 }
 
 /** PSRLQ by 1..63. */
-function psrlq(c: Cpu, i: Insn): void {
+export function psrlq(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const n = i.sub;
@@ -104,7 +104,7 @@ function psrlq(c: Cpu, i: Insn): void {
 }
 
 /** PSLLQ by 1..63. */
-function psllq(c: Cpu, i: Insn): void {
+export function psllq(c: Cpu, i: Insn): void {
   sseCheck(c);
   const w = c.x32;
   const n = i.sub;
@@ -121,7 +121,7 @@ function psllq(c: Cpu, i: Insn): void {
 }
 
 /** A shift that leaves the register as it is (count 0), still subject to the SSE checks. */
-function keep(c: Cpu, _i: Insn): void {
+export function keep(c: Cpu, _i: Insn): void {
   sseCheck(c);
 }
 

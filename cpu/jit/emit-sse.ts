@@ -1,7 +1,7 @@
 /**
  * Emitters for the SSE2 forms vectorised loops are made of — the decode-time specialised
- * handlers of sse-move-fast.ts and sse-int-fast.ts: 128/64/32-bit moves, MOVD/MOVQ, lane
- * add/subtract/multiply/logic/compare, unpacks and PSHUFD. Like those handlers they use the
+ * handlers of sse-move-fast.ts, sse-int-fast.ts and sse-shift-fast.ts: 128/64/32-bit moves,
+ * MOVD/MOVQ, lane add/subtract/multiply/logic/compare, unpacks, PSHUFD and lane shifts. Like those handlers they use the
  * operand indexes the decoder left in `i.dst`/`i.src` (dwords of the XMM file, or words of the
  * register file for general registers). Lanes are written out with constant offsets; the
  * generated function has `x32`, `x16` and `xs16` (views of the XMM file) in scope.
@@ -11,6 +11,7 @@ import type { Insn } from '../insn.js';
 import { load128, sseCheck, store128, TMP } from '../sse-common.js';
 import * as fast from '../sse-int-fast.js';
 import * as mv from '../sse-move-fast.js';
+import * as shifts from '../sse-shift-fast.js';
 import * as move from '../sse-move.js';
 import { defJit, type BlockEmitter } from './emitter.js';
 
@@ -190,3 +191,37 @@ defJit(move.movdFromXmm, (e, i) => {
   e.breakCheck();
   return true;
 });
+
+// ---- lane shifts by a constant (count in `sub`, word masks in `src`, as sse-shift-fast.ts) ----
+
+/** `x32[d+k] = f(x32[d+k])` for the four dwords of the destination. */
+function dwords(e: BlockEmitter, i: Insn, f: (v: string) => string): void {
+  guard(e);
+  const out: string[] = [];
+  for (let k = 0; k < 4; k++) out.push(`x32[${i.dst + k}]=${f(`x32[${i.dst + k}]`)};`);
+  e.emit(out.join(''));
+}
+
+defJit(shifts.zero, (e, i) => (dwords(e, i, () => '0'), true));
+defJit(shifts.keep, (e) => (guard(e), true));
+defJit(shifts.psrlw, (e, i) => (dwords(e, i, (v) => `(${v}>>>${i.sub})&${i.src}`), true));
+defJit(shifts.psllw, (e, i) => (dwords(e, i, (v) => `(${v}<<${i.sub})&${i.src}`), true));
+defJit(shifts.psraw, (e, i) => (dwords(e, i, (v) => `(((${v}<<16)>>${16 + i.sub})&65535)|((${v}>>${16 + i.sub})<<16)`), true));
+defJit(shifts.psrld, (e, i) => (dwords(e, i, (v) => `${v}>>>${i.sub}`), true));
+defJit(shifts.pslld, (e, i) => (dwords(e, i, (v) => `${v}<<${i.sub}`), true));
+defJit(shifts.psrad, (e, i) => (dwords(e, i, (v) => `${v}>>${i.sub}`), true));
+
+/** PSRLQ/PSLLQ by 1..63: each qword as a lo/hi pair. */
+function qwordShift(e: BlockEmitter, i: Insn, left: boolean): void {
+  guard(e);
+  const n = i.sub;
+  for (const j of [i.dst, i.dst + 2]) {
+    const [lo, hi] = [`x32[${j}]`, `x32[${j + 1}]`];
+    e.emit(`a=${lo};ah=${hi};`);
+    if (left) e.emit(n < 32 ? `${lo}=a<<${n};${hi}=(ah<<${n})|(a>>>${32 - n});` : `${lo}=0;${hi}=a<<${n - 32};`);
+    else e.emit(n < 32 ? `${lo}=(a>>>${n})|(ah<<${32 - n});${hi}=ah>>>${n};` : `${lo}=ah>>>${n - 32};${hi}=0;`);
+  }
+}
+
+defJit(shifts.psrlq, (e, i) => (qwordShift(e, i, false), true));
+defJit(shifts.psllq, (e, i) => (qwordShift(e, i, true), true));

@@ -35,13 +35,11 @@ import { CR0_EM, CR0_NE, CR0_TS } from './state.js';
 
 const scratch = new ArrayBuffer(24);
 const b = new Uint8Array(scratch);
-const sb = new Int8Array(scratch);
 const h = new Uint16Array(scratch);
-const sh = new Int16Array(scratch);
 const w = new Int32Array(scratch);
 const f32 = new Float32Array(scratch);
-/** Byte, word and dword offsets of D (destination), S (source) and O (result). */
-const D8 = 0, S8 = 8, O8 = 16;
+/** Byte, word and dword offsets of D (destination), S (source) and O (result) in the scratch. */
+const D8 = 0, S8 = 8;
 const D16 = 0, S16 = 4, O16 = 8;
 const D32 = 0, S32 = 2, O32 = 4;
 

@@ -39,7 +39,6 @@ function pbin41(c: Cpu, i: Insn): void {
   const b = c.x8;
   const sb = c.xs8;
   const h = c.x16;
-  const sh = c.xs16;
   const w = c.x32;
   const D8 = d * 16, S8 = s * 16, O8 = OUT * 16;
   const D16 = d * 8, S16 = s * 8, O16 = OUT * 8;

@@ -12,11 +12,11 @@ import type { Insn } from '../insn.js';
 import * as mov from '../mov.js';
 import * as shift from '../shift.js';
 import * as stack from '../stack.js';
-import { GP, SS_VEC } from '../fault.js';
+import { GP } from '../fault.js';
 import { ARITH_FLAGS, CF, OF } from '../state.js';
 import { addOffset, canonical, defJit, type BlockEmitter } from './emitter.js';
 
-const ADD = 0, OR = 1, AND = 4, SUB = 5, XOR = 6, CMP = 7, TEST = 8;
+const ADD = 0, OR = 1, SUB = 5, XOR = 6, CMP = 7, TEST = 8;
 
 /**
  * A 32-bit ALU operation of a and b (expressions): leaves the result in `x` and sets the lazy

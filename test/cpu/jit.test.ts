@@ -26,7 +26,6 @@ import {
   R11,
   R12,
   R13,
-  R14,
   R15,
   RAX,
   RBX,

@@ -1,6 +1,5 @@
 // Drives a responder with the system's `ping` (iputils), as the Solo5 net tests do.
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 
 export interface PingResult {
   transmitted: number;

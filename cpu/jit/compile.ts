@@ -39,7 +39,7 @@ export const NO_BLOCK = new JitBlock(null, -2, 0);
 /** Longest block, in instructions (bigger ones cost V8 more to optimise than they return). */
 const MAX_INSNS = 96;
 
-/** One-byte opcodes that always leave the block when interpreted (returns, far/indirect jumps, traps). */
+/** Opcodes whose handlers always leave the block (returns, calls, far jumps, traps, SYSCALL/SYSRET, UD2). */
 const ENDS_BLOCK = new Set([0xc2, 0xc3, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xe8, 0xe9, 0xea, 0xeb, 0xf1, 0xf4, 0x105, 0x107, 0x10b]);
 
 /**
@@ -50,7 +50,7 @@ export function compileBlock(lo: number, hi: number, insnAt: (off: number) => In
   const page = lo & ~0xfff;
   let off = lo & 0xfff;
   const e = new BlockEmitter(lo, hi);
-  const insns: Insn[] = [];
+  let count = 0;
   for (let k = 0; k < MAX_INSNS; k++) {
     const i = insnAt(off);
     if (i === undefined) break;
@@ -61,15 +61,15 @@ export function compileBlock(lo: number, hi: number, insnAt: (off: number) => In
     const nextLo = nextSum | 0;
     const nextHi = nextSum > 0xffffffff ? (hi + 1) | 0 : hi;
     e.begin(k, curLo, nextLo, nextHi);
-    insns.push(i);
+    count++;
     const emit = emitterFor(i.exec);
     if (emit === undefined || !emit(e, i)) emitCall(e, i);
     if (e.ends) break;
     off = nextOff;
     if (off >= 4096) break;
-    if (k === MAX_INSNS - 1) e.emit(e.exitNext());
   }
-  if (insns.length === 0) return NO_BLOCK;
+  if (count === 0) return NO_BLOCK;
+  // Out of instructions, page or length: go on at the next address through the run loop.
   if (!e.ends) e.emit(e.exitNext());
   const hoist = e.refs.map((_, n) => `const R${n}=R[${n}];`).join('');
   const name = `blk_${(hi >>> 0).toString(16)}_${(lo >>> 0).toString(16)}`;

@@ -84,7 +84,7 @@ export function mov32RR(c: Cpu, i: Insn): void {
   w[i.dst] = w[i.src];
 }
 
-/** MOVSS xmm, m32: the upper 96 bits are zeroed. */
+/** MOVSS xmm, m32 and MOVD xmm, m32: the upper 96 bits are zeroed. */
 export function load32Zx(c: Cpu, i: Insn): void {
   sseCheck(c);
   c.ea(i);
@@ -133,19 +133,6 @@ export function movqFromGpr(c: Cpu, i: Insn): void {
   const d = i.dst;
   w[d] = c.r[i.src];
   w[d + 1] = c.r[i.src + 1];
-  w[d + 2] = 0;
-  w[d + 3] = 0;
-}
-
-/** MOVD xmm, m32. */
-export function movdLoad(c: Cpu, i: Insn): void {
-  sseCheck(c);
-  c.ea(i);
-  const v = c.read32(c.eaLo, c.eaHi);
-  const w = c.x32;
-  const d = i.dst;
-  w[d] = v;
-  w[d + 1] = 0;
   w[d + 2] = 0;
   w[d + 3] = 0;
 }
@@ -210,7 +197,7 @@ defFast(
     i.dst = i.reg * 4;
     i.src = i.rm * 2;
     if (i.mod === 3) return i.osize === 8 ? movqFromGpr : movdFromGpr;
-    return i.osize === 8 ? load64Zx : movdLoad;
+    return i.osize === 8 ? load64Zx : load32Zx;
   },
   -1,
   V_66,

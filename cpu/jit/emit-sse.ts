@@ -151,7 +151,7 @@ defJit(mv.load64Zx, (e, i) => {
   return true;
 });
 
-defJit([mv.load32Zx, mv.movdLoad], (e, i) => {
+defJit(mv.load32Zx, (e, i) => {
   guard(e);
   e.ea(i);
   e.load(4, `x32[${i.dst}]`);

@@ -510,19 +510,24 @@ function arith(c: Cpu, op: number): void {
   }
 }
 
-/** FCOM family on A, B: sets C3 C2 C0 (unordered: all three), clears C1. */
-function compareFlags(c: Cpu, quiet: boolean): void {
+/** Orders A and B for the compare family: -1, 0, 1, or 2 when unordered (raising IE/DE as needed). */
+const UNORDERED = 2;
+
+function compareOrder(quiet: boolean): number {
   const ka = kind(aS, aH, aL);
   const kb = kind(bS, bH, bL);
-  let f: number;
   if (ka >= K_QNAN || kb >= K_QNAN) {
     if (!quiet || ka === K_SNAN || kb === K_SNAN || ka === K_BAD || kb === K_BAD) X.flags |= IE;
-    f = C3 | C2 | C0;
-  } else {
-    if (isDenormal(aS, aH, aL) || isDenormal(bS, bH, bL)) X.flags |= DE;
-    const r = compare(aS, aH, aL, bS, bH, bL);
-    f = r < 0 ? C0 : r === 0 ? C3 : 0;
+    return UNORDERED;
   }
+  if (isDenormal(aS, aH, aL) || isDenormal(bS, bH, bL)) X.flags |= DE;
+  return compare(aS, aH, aL, bS, bH, bL);
+}
+
+/** FCOM family on A, B: sets C3 C2 C0 (unordered: all three), clears C1. */
+function compareFlags(c: Cpu, quiet: boolean): void {
+  const r = compareOrder(quiet);
+  const f = r === UNORDERED ? C3 | C2 | C0 : r < 0 ? C0 : r === 0 ? C3 : 0;
   X.c1 = 0;
   c.fsw = (c.fsw & ~(C3 | C2 | C0)) | f;
   commit(c);
@@ -530,17 +535,8 @@ function compareFlags(c: Cpu, quiet: boolean): void {
 
 /** FCOMI family: ZF PF CF. */
 function compareEflags(c: Cpu, quiet: boolean): void {
-  const ka = kind(aS, aH, aL);
-  const kb = kind(bS, bH, bL);
-  let f: number;
-  if (ka >= K_QNAN || kb >= K_QNAN) {
-    if (!quiet || ka === K_SNAN || kb === K_SNAN || ka === K_BAD || kb === K_BAD) X.flags |= IE;
-    f = ZF | PF | CF;
-  } else {
-    if (isDenormal(aS, aH, aL) || isDenormal(bS, bH, bL)) X.flags |= DE;
-    const r = compare(aS, aH, aL, bS, bH, bL);
-    f = r < 0 ? CF : r === 0 ? ZF : 0;
-  }
+  const r = compareOrder(quiet);
+  const f = r === UNORDERED ? ZF | PF | CF : r < 0 ? CF : r === 0 ? ZF : 0;
   // C1 is left alone unless the stack underflowed.
   X.c1 = (X.flags & FSW_SF) !== 0 ? 0 : (c.fsw & C1) !== 0 ? 1 : 0;
   setArithFlags(c, f);

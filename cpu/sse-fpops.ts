@@ -27,19 +27,28 @@ function snan32Bits(bits: number): boolean {
   return (bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0 && (bits & 0x400000) === 0;
 }
 
+/**
+ * The x86 NaN rule for a two-operand single-precision lane: a NaN operand (the first one if
+ * both are) becomes the result, quieted; a signalling one raises IE. Returns false if neither is.
+ */
+function nanOperand32(c: Cpu, ai: number, bi: number, oi: number): boolean {
+  const f = c.xf32;
+  const a = f[ai];
+  const b = f[bi];
+  if (a === a && b === b) return false;
+  const w = c.x32;
+  if (snan32Bits(w[ai]) || snan32Bits(w[bi])) mxcsrRaise(MX_IE);
+  w[oi] = (a !== a ? w[ai] : w[bi]) | 0x400000;
+  return true;
+}
+
 /** w[o] = w[a] + w[b] (or − when `sub`), single precision. */
 export function add32(c: Cpu, ai: number, bi: number, oi: number, sub: boolean): void {
+  if (nanOperand32(c, ai, bi, oi)) return;
   const w = c.x32;
   const f = c.xf32;
-  const ab = w[ai];
-  const bb = w[bi];
   let a = f[ai];
   let b = f[bi];
-  if (a !== a || b !== b) {
-    if (snan32Bits(ab) || snan32Bits(bb)) mxcsrRaise(MX_IE);
-    w[oi] = a !== a ? ab | 0x400000 : bb | 0x400000;
-    return;
-  }
   a = denormIn32(c, a);
   b = denormIn32(c, b);
   if (sub) b = -b;
@@ -58,17 +67,11 @@ export function add32(c: Cpu, ai: number, bi: number, oi: number, sub: boolean):
 
 /** w[o] = w[a] * w[b], single precision (the double product of two floats is exact). */
 export function mul32(c: Cpu, ai: number, bi: number, oi: number): void {
+  if (nanOperand32(c, ai, bi, oi)) return;
   const w = c.x32;
   const f = c.xf32;
-  const ab = w[ai];
-  const bb = w[bi];
   let a = f[ai];
   let b = f[bi];
-  if (a !== a || b !== b) {
-    if (snan32Bits(ab) || snan32Bits(bb)) mxcsrRaise(MX_IE);
-    w[oi] = a !== a ? ab | 0x400000 : bb | 0x400000;
-    return;
-  }
   a = denormIn32(c, a);
   b = denormIn32(c, b);
   const d = a * b;
@@ -91,17 +94,25 @@ function quiet64(w: Int32Array, src: number, oi: number): void {
   w[oi * 2 + 1] = w[src * 2 + 1] | 0x80000;
 }
 
+/** `nanOperand32` for double-precision lanes. */
+function nanOperand64(c: Cpu, ai: number, bi: number, oi: number): boolean {
+  const f = c.xf64;
+  const a = f[ai];
+  const b = f[bi];
+  if (a === a && b === b) return false;
+  const w = c.x32;
+  if (snan64At(w, ai) || snan64At(w, bi)) mxcsrRaise(MX_IE);
+  quiet64(w, a !== a ? ai : bi, oi);
+  return true;
+}
+
 /** f[o] = f[a] + f[b] (or −), double precision. */
 export function add64(c: Cpu, ai: number, bi: number, oi: number, sub: boolean): void {
+  if (nanOperand64(c, ai, bi, oi)) return;
   const w = c.x32;
   const f = c.xf64;
   let a = f[ai];
   let b = f[bi];
-  if (a !== a || b !== b) {
-    if (snan64At(w, ai) || snan64At(w, bi)) mxcsrRaise(MX_IE);
-    quiet64(w, a !== a ? ai : bi, oi);
-    return;
-  }
   a = denormIn64(c, a);
   b = denormIn64(c, b);
   if (sub) b = -b;
@@ -152,15 +163,11 @@ function nearOverflow64(c: Cpu, hs: number, he: number): number {
 
 /** f[o] = f[a] * f[b], double precision. */
 export function mul64(c: Cpu, ai: number, bi: number, oi: number): void {
+  if (nanOperand64(c, ai, bi, oi)) return;
   const w = c.x32;
   const f = c.xf64;
   let a = f[ai];
   let b = f[bi];
-  if (a !== a || b !== b) {
-    if (snan64At(w, ai) || snan64At(w, bi)) mxcsrRaise(MX_IE);
-    quiet64(w, a !== a ? ai : bi, oi);
-    return;
-  }
   a = denormIn64(c, a);
   b = denormIn64(c, b);
   const d = a * b;

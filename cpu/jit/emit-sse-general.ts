@@ -10,39 +10,24 @@ import * as convert from '../sse-convert.js';
 import * as float from '../sse-float.js';
 import * as ssei from '../sse-int.js';
 import { defJit, type BlockEmitter } from './emitter.js';
-import { guard, loadTmp } from './emit-sse.js';
+import { guard, interleave, laneOp, loadTmp, withView } from './emit-sse.js';
 
 /** The 16-byte source operand: its dword index in `x32` (a register, or TMP after a load). */
 function source128(e: BlockEmitter, i: Insn, aligned: boolean): number {
   return i.mod === 3 ? i.rm * 4 : loadTmp(e, i, aligned);
 }
 
-/** Byte views of the XMM file are not locals of the generated function: a block declares them. */
-function withView(view: string, code: string): string {
-  return view === 'x8' || view === 'xs8' ? `{const ${view}=c.${view};${code}}` : code;
-}
-
-/** Emits `dst[k] = f(dst[k], src[k])` for each lane of a view (`lanes` lanes of an array name). */
+/** `dst[k] = f(dst[k], src[k])` for each lane of a view (`count` lanes per register). */
 function lanes(e: BlockEmitter, i: Insn, view: string, count: number, f: (d: string, s: string) => string): void {
   guard(e);
-  const s = (source128(e, i, true) / 4) * count;
-  const d = i.reg * count;
-  const out: string[] = [];
-  for (let k = 0; k < count; k++) out.push(`${view}[${d + k}]=${f(`${view}[${d + k}]`, `${view}[${s + k}]`)};`);
-  e.emit(withView(view, out.join('')));
+  laneOp(e, view, count, i.reg * 4, source128(e, i, true), f);
 }
 
 /** PUNPCKL/H of bytes, words, dwords: interleave one half (starting at lane `base`) of both operands. */
 function unpack(e: BlockEmitter, i: Insn, view: string, count: number, base: number): void {
   guard(e);
-  const s = (source128(e, i, true) / 4) * count + base;
-  const d = i.reg * count;
-  const half = count / 2;
-  const reads: string[] = [];
-  for (let k = 0; k < half; k++) reads.push(`const a${k}=${view}[${d + base + k}],b${k}=${view}[${s + k}];`);
-  const writes: string[] = [];
-  for (let k = 0; k < half; k++) writes.push(`${view}[${d + 2 * k}]=a${k};${view}[${d + 2 * k + 1}]=b${k};`);
-  e.emit(withView(view, `{${reads.join('')}${writes.join('')}}`));
+  const off = (base * 4) / count;
+  interleave(e, view, count, i.reg * 4, i.reg * 4 + off, source128(e, i, true) + off, count / 2);
 }
 
 /** The two qwords of the result (as dword indices into x32), copied through temporaries. */

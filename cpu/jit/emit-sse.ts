@@ -38,15 +38,43 @@ function source(e: BlockEmitter, i: Insn): number {
   return i.mod === 3 ? i.src : loadTmp(e, i, true);
 }
 
-/** `dst[k] = f(dst[k], src[k])` for each lane of a view with `count` lanes per register. */
+/** Byte views of the XMM file are not locals of the generated function: a block declares them. */
+export function withView(view: string, code: string): string {
+  return view === 'x8' || view === 'xs8' ? `{const ${view}=c.${view};${code}}` : code;
+}
+
+/**
+ * `view[d+k] = f(view[d+k], view[s+k])` for the `count` lanes of a register, `d` and `s` given
+ * as dword indexes into x32.
+ */
+export function laneOp(e: BlockEmitter, view: string, count: number, d: number, s: number, f: (d: string, s: string) => string): void {
+  const per = count / 4;
+  const out: string[] = [];
+  for (let k = 0; k < count; k++) out.push(`${view}[${d * per + k}]=${f(`${view}[${d * per + k}]`, `${view}[${s * per + k}]`)};`);
+  e.emit(withView(view, out.join('')));
+}
+
+/**
+ * Unpack: interleaves, group by group, the half of the first operand starting at dword `a`
+ * with the half of the second starting at dword `s`, into the register at dword `d` (all read
+ * before any is written). `groups` groups of count/2/groups lanes each.
+ */
+export function interleave(e: BlockEmitter, view: string, count: number, d: number, a: number, s: number, groups: number): void {
+  const per = count / 4;
+  const g = count / 2 / groups;
+  const reads: string[] = [];
+  const writes: string[] = [];
+  for (let k = 0; k < groups; k++) {
+    for (let j = 0; j < g; j++) reads.push(`const a${k}_${j}=${view}[${a * per + k * g + j}],b${k}_${j}=${view}[${s * per + k * g + j}];`);
+    for (let j = 0; j < g; j++) writes.push(`${view}[${d * per + 2 * k * g + j}]=a${k}_${j};`);
+    for (let j = 0; j < g; j++) writes.push(`${view}[${d * per + 2 * k * g + g + j}]=b${k}_${j};`);
+  }
+  e.emit(withView(view, `{${reads.join('')}${writes.join('')}}`));
+}
+
 function lanes(e: BlockEmitter, i: Insn, view: string, count: number, f: (d: string, s: string) => string): void {
   guard(e);
-  const per = count / 4;
-  const s = source(e, i) * per;
-  const d = i.dst * per;
-  const out: string[] = [];
-  for (let k = 0; k < count; k++) out.push(`${view}[${d + k}]=${f(`${view}[${d + k}]`, `${view}[${s + k}]`)};`);
-  e.emit(out.join(''));
+  laneOp(e, view, count, i.dst, source(e, i), f);
 }
 
 defJit(fast.paddd, (e, i) => (lanes(e, i, 'x32', 4, (d, s) => `(${d}+${s})|0`), true));
@@ -83,19 +111,8 @@ defJit(fast.paddsubq, (e, i) => {
 /** Unpacks: `sub` is the dword offset of the half both operands are read from (0 low, 2 high). */
 function unpack(e: BlockEmitter, i: Insn, view: string, count: number, groups: number): void {
   guard(e);
-  const per = count / 4;
-  const s = (source(e, i) + i.sub) * per;
-  const d = i.dst * per;
-  const a = (i.dst + i.sub) * per;
-  const g = count / 2 / groups;
-  const reads: string[] = [];
-  const writes: string[] = [];
-  for (let k = 0; k < groups; k++) {
-    for (let j = 0; j < g; j++) reads.push(`const a${k}_${j}=${view}[${a + k * g + j}],b${k}_${j}=${view}[${s + k * g + j}];`);
-    for (let j = 0; j < g; j++) writes.push(`${view}[${d + 2 * k * g + j}]=a${k}_${j};`);
-    for (let j = 0; j < g; j++) writes.push(`${view}[${d + 2 * k * g + g + j}]=b${k}_${j};`);
-  }
-  e.emit(`{${reads.join('')}${writes.join('')}}`);
+  const s = source(e, i) + i.sub;
+  interleave(e, view, count, i.dst, i.dst + i.sub, s, groups);
 }
 
 defJit(fast.punpckwd, (e, i) => (unpack(e, i, 'x16', 8, 4), true));
